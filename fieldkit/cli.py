@@ -1,0 +1,299 @@
+"""The `fieldkit` command: a thin shell over the core. Data to stdout, diagnostics to stderr."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from fieldkit import __version__
+from fieldkit.errors import BadInputError, FieldkitError, UsageError
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def handle_errors(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except FieldkitError as exc:
+            _err(f"error: {exc.message}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _err("interrupted; the library keeps its previous state")
+            sys.exit(130)
+
+    return wrapper
+
+
+def _engine(model: str | None = None):
+    from fieldkit.answer import Engine
+
+    return Engine(model=model)
+
+
+def _print_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _questions(batch: str) -> list[dict]:
+    """JSON Lines with a `question` field (and maybe `id`), or plain lines."""
+    path = Path(batch)
+    if not path.is_file():
+        raise UsageError(f"{batch}: question file not found")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                raise UsageError(f"{batch}:{n}: not valid JSON ({exc})") from exc
+            if "question" not in obj:
+                raise UsageError(f"{batch}:{n}: no 'question' field")
+            items.append(obj)
+        else:
+            items.append({"question": line})
+    return items
+
+
+@click.group()
+@click.version_option(__version__, prog_name="fieldkit")
+def cli():
+    """fieldkit: offline answers from your repair manuals, with page citations."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Re-ingest even when the file is unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout.")
+@handle_errors
+def ingest(paths, force, as_json):
+    """Add PDF and Markdown manuals (files or folders) to the library."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fieldkit.embed import Embedder
+    from fieldkit.ingest import ingest_paths
+    from fieldkit.store import Library
+
+    embedder = Embedder()
+    library = Library.open(embedder.id, embedder.dim)
+    console = Console(stderr=True)
+    failures = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(name: str, stage: str, done: int, total: int) -> None:
+            key = f"{name}:{stage}"
+            if key not in tasks:
+                tasks[key] = progress.add_task(f"{stage:8} {name[:48]}", total=total)
+            progress.update(tasks[key], completed=done, total=total)
+
+        for result in ingest_paths(library, embedder, paths, progress=report, force=force):
+            if isinstance(result, BadInputError):
+                failures += 1
+                console.print(f"[red]error:[/red] {result.message}", highlight=False, soft_wrap=True)
+                if as_json:
+                    _print_json({"path": result.path, "status": "error", "error": result.reason})
+                continue
+            doc = result.document
+            if as_json:
+                _print_json({"doc": result.name, "status": result.status, "pages": doc.pages, "chunks": doc.chunks,
+                             "figures": doc.figures, "ocr_pages": doc.ocr_pages, "seconds": round(result.seconds, 2)})
+            else:
+                console.print(f"{result.status:9} {result.name}  ({doc.pages} pages, {doc.chunks} chunks, "
+                              f"{doc.figures} figures, {result.seconds:.1f} s)", highlight=False, soft_wrap=True)
+    if failures:
+        sys.exit(BadInputError.exit_code)
+
+
+def _search_json(result) -> dict:
+    return {
+        "query": result.query,
+        "results": [
+            {"rank": i, "doc": p.doc, "page": p.page, "page_label": p.page_label, "section": p.section,
+             "score": p.score, "text": p.text, "figures": [f.to_json() for f in p.figures]}
+            for i, p in enumerate(result.passages, start=1)
+        ],
+    }
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", default=5, show_default=True, help="How many passages.")
+@click.option("--doc", help="Only this manual (file name).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
+@handle_errors
+def search(query, k, doc, as_json, batch):
+    """Ranked passages for QUERY, with manual, page, printed page label and section."""
+    if not query and not batch:
+        raise UsageError("give a QUERY or --batch FILE")
+    engine = _engine()
+    if batch:
+        for item in _questions(batch):
+            out = _search_json(engine.search(item["question"], k=k, doc=doc))
+            if "id" in item:
+                out = {"id": item["id"], **out}
+            _print_json(out)
+        return
+    result = engine.search(query, k=k, doc=doc)
+    if as_json:
+        _print_json(_search_json(result))
+        return
+    for i, p in enumerate(result.passages, start=1):
+        click.secho(f"{i}. {p.cite_short()}  (score {p.score:.4f})", bold=True)
+        click.echo(p.text)
+        for f in p.figures:
+            click.echo(f"   [{f.label}] {f.caption} -> {f.image_path}")
+        click.echo()
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("-k", default=5, show_default=True, help="How many passages to retrieve.")
+@click.option("--doc", help="Only this manual (file name).")
+@click.option("--model", help="A chat GGUF (path, or a file name in models/); default: bundled SmolLM2-135M.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
+@handle_errors
+def ask(question, k, doc, model, as_json, batch):
+    """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it)."""
+    from fieldkit.events import Done
+
+    if not question and not batch:
+        raise UsageError("give a QUESTION or --batch FILE")
+    engine = _engine(model)
+    if batch or as_json:
+        items = _questions(batch) if batch else [{"question": question}]
+        for item in items:
+            done = [e for e in engine.answer(item["question"], k=k, doc=doc) if isinstance(e, Done)][0]
+            out = done.answer.to_json()
+            if "id" in item:
+                out = {"id": item["id"], **out}
+            _print_json(out)
+        return
+    render_answer(engine.answer(question, k=k, doc=doc))
+
+
+def render_answer(events) -> None:
+    """Stream an answer to the terminal: callouts first, guarded text, verbatim quotes, citations."""
+    from fieldkit.events import Citations, Done, Refused, Removed, Token, WarningFound
+
+    for event in events:
+        if isinstance(event, WarningFound):
+            c = event.callout
+            color = {"WARNING": "red", "CAUTION": "yellow"}.get(c.kind, "cyan")
+            click.secho(c.text, fg=color, bold=True)
+            click.secho(f"  [{c.doc}, p. {c.page}]", dim=True)
+        elif isinstance(event, Token):
+            click.echo(event.text, nl=False)
+        elif isinstance(event, Removed):
+            _err(f"(removed a generated sentence: {event.reason})")
+        elif isinstance(event, Refused):
+            click.secho("Not in the loaded manuals.", bold=True)
+            _err(f"({event.reason})")
+            if event.related:
+                click.echo("Related, not an answer:")
+                for p in event.related:
+                    click.echo(f"  {p.cite_short()}")
+        elif isinstance(event, Citations):
+            click.echo()
+            if event.quotes:
+                click.secho("From the manual:", bold=True)
+                for q in event.quotes:
+                    click.echo(f'  "{q.text}"')
+                    click.secho(f"    [{q.passage.cite_short()}]", dim=True)
+            click.secho("Sources:", bold=True)
+            for p in event.passages:
+                click.echo(f"  {p.cite_short()}")
+            for f in event.figures:
+                click.echo(f"  {f.label}: {f.caption} -> {f.image_path}")
+        elif isinstance(event, Done):
+            t = event.answer.timings_ms
+            _err(f"(retrieve {t.get('retrieve')} ms, first token {t.get('first_token')} ms, total {t.get('total')} ms)")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def manuals(ctx, as_json):
+    """List the loaded manuals."""
+    if ctx.invoked_subcommand:
+        return
+    from fieldkit.embed import EMBEDDER_ID, DIM
+    from fieldkit.store import Library
+
+    library = Library.open(EMBEDDER_ID, DIM)
+    docs = library.documents()
+    if as_json:
+        _print_json({"manuals": [d.__dict__ for d in docs]})
+        return
+    if not docs:
+        _err("the library is empty; add manuals with `fieldkit ingest PATH`")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("file", "pages", "chunks", "figures", "OCR pages", "ingested at", "sha256")
+    for d in docs:
+        table.add_row(d.name, str(d.pages), str(d.chunks), str(d.figures), str(d.ocr_pages), d.ingested_at,
+                      d.sha256[:16])
+    Console().print(table)
+
+
+@manuals.command("remove")
+@click.argument("name")
+@handle_errors
+def manuals_remove(name):
+    """Remove a manual (by file name) from the library."""
+    from fieldkit.embed import EMBEDDER_ID, DIM
+    from fieldkit.store import Library
+
+    if not Library.open(EMBEDDER_ID, DIM).remove_document(name):
+        raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
+    _err(f"removed {name}")
+
+
+@cli.command("eval")
+@click.argument("questions", type=click.Path())
+@click.option("-k", default=5, show_default=True)
+@click.option("--no-generate", is_flag=True, help="Retrieval and refusal only (no language model).")
+@click.option("--model", help="A chat GGUF to answer with.")
+@click.option("--calibrate", is_flag=True, help="Also sweep the refusal threshold and report the best.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--details", type=click.Path(), help="Write one JSON line per question here.")
+@handle_errors
+def eval_cmd(questions, k, no_generate, model, calibrate, as_json, details):
+    """Score the library on a question file (format of ../shared/eval/dev.jsonl)."""
+    from fieldkit.evaluate import calibrate_floor, format_report, run_eval
+
+    items = _questions(questions)
+    report, rows = run_eval(_engine(model), items, k=k, generate=not no_generate)
+    if details:
+        Path(details).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    if calibrate:
+        report["calibration"] = calibrate_floor(rows)
+    if as_json:
+        _print_json(report)
+    else:
+        click.echo(format_report(report))
+
+
+def main() -> None:
+    cli(prog_name="fieldkit")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The typed event stream of one answer. CLI, TUI and kiosk all render these same events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fieldkit.records import Figure, Passage
+
+
+@dataclass(frozen=True)
+class Callout:
+    kind: str  # WARNING | CAUTION | NOTE
+    text: str  # verbatim
+    doc: str
+    page: int
+    page_label: str | None = None
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "text": self.text, "doc": self.doc, "page": self.page, "page_label": self.page_label}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim span of a cited passage: steps, limits and values come only this way."""
+
+    text: str
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: tuple[Passage, ...]
+    warnings: tuple[Callout, ...]
+    figures: tuple[Figure, ...]
+    model: str
+    timings_ms: dict
+    generated: str = ""
+    removed: tuple = ()
+    quotes: tuple[Quote, ...] = ()
+    reason: str = ""
+    related: tuple[Passage, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [p.citation() for p in self.citations],
+            "warnings": [w.to_json() for w in self.warnings],
+            "figures": [f.to_json() for f in self.figures],
+            "model": self.model,
+            "timings_ms": self.timings_ms,
+            "generated": self.generated,
+            "removed": [r.to_json() for r in self.removed],
+            "quotes": [{"text": q.text, "doc": q.passage.doc, "page": q.passage.page} for q in self.quotes],
+            "reason": self.reason,
+            "related": [p.citation() for p in self.related],
+        }
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    passages: tuple[Passage, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str
+    related: tuple[Passage, ...]
+
+
+@dataclass(frozen=True)
+class WarningFound:
+    callout: Callout
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # already checked by the number guard
+
+
+@dataclass(frozen=True)
+class Removed:
+    sentence: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Citations:
+    passages: tuple[Passage, ...]
+    quotes: tuple[Quote, ...]
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class Done:
+    answer: Answer
+
+
+Event = Retrieved | Refused | WarningFound | Token | Removed | Citations | Done

@@ -1,0 +1,33 @@
+"""Is there evidence in the library for this question? Decides refusals before any generation.
+
+Two signals, calibrated on ../shared/eval/dev.jsonl with `fieldkit eval --calibrate` (README):
+- the best dense similarity among the top passages (``DENSE_FLOOR``);
+- identifiers in the question (spec numbers, part numbers, model designators) that occur nowhere in
+  the library: a question about "MIL-PRF-23699" cannot be answered by manuals that never name it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fieldkit.textnorm import identifiers
+
+DENSE_FLOOR = 0.37
+@dataclass(frozen=True)
+class Evidence:
+    refuse: bool
+    reason: str
+    top_dense: float
+    unknown_identifiers: tuple[str, ...]
+
+
+def assess(library, question: str, passages, dense_floor: float = DENSE_FLOOR) -> Evidence:
+    top = max((p.dense for p in passages[:3]), default=0.0)
+    unknown = tuple(t for t in identifiers(question) if library.term_count(t) == 0)
+    if not passages:
+        return Evidence(True, "the library has no passages for this question", top, unknown)
+    if unknown:
+        return Evidence(True, f"the loaded manuals never mention {', '.join(unknown)}", top, unknown)
+    if top < dense_floor:
+        return Evidence(True, f"no passage is close enough to the question (best similarity {top:.2f})", top, unknown)
+    return Evidence(False, "", top, unknown)

@@ -1,0 +1,127 @@
+"""Ingest manuals into the library: extract, chunk along structure, embed, store atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fieldkit.chunking import chunk_pages
+from fieldkit.errors import BadInputError
+from fieldkit.records import DocumentInfo
+
+PDF_SUFFIXES = {".pdf"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+SUPPORTED = PDF_SUFFIXES | MARKDOWN_SUFFIXES
+
+# progress(document name, stage, done, total)
+Progress = Callable[[str, str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    name: str
+    status: str  # added | replaced | unchanged
+    document: DocumentInfo | None
+    seconds: float
+
+
+def expand_paths(items: Iterable[str | Path]) -> list[Path]:
+    """Files to ingest: files as given, folders walked for supported types (sorted)."""
+    out: list[Path] = []
+    for item in items:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED))
+        else:
+            out.append(path)
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_file(path: Path) -> None:
+    if not path.exists():
+        raise BadInputError(path, "file not found; check the path")
+    if path.suffix.lower() not in SUPPORTED:
+        raise BadInputError(path, f"unsupported file type {path.suffix or '(none)'!r}; give .pdf or .md files")
+    if path.is_file() and path.stat().st_size == 0:
+        raise BadInputError(path, "file is empty (0 bytes); copy it again from the source")
+
+
+def ingest_file(library, embedder, path: Path, progress: Progress | None = None, force: bool = False) -> IngestResult:
+    start = time.perf_counter()
+    path = Path(path).expanduser()
+    check_file(path)
+    name = path.name
+    sha = sha256_file(path)
+    old = library.document(name)
+    if old and old.sha256 == sha and not force:
+        return IngestResult(name, "unchanged", old, time.perf_counter() - start)
+
+    report = progress or (lambda *a: None)
+    folder = library.figure_folder(sha)
+    reused_folder = old is not None and old.sha256 == sha
+    try:
+        report(name, "extract", 0, 1)
+        if path.suffix.lower() in PDF_SUFFIXES:
+            from fieldkit.pdf import extract_pdf
+
+            pages, figures, meta = extract_pdf(path, folder)
+            fmt = "pdf"
+        else:
+            from fieldkit.markdown import extract_markdown
+
+            pages, figures, meta = extract_markdown(path, folder)
+            fmt = "markdown"
+        report(name, "extract", 1, 1)
+        chunks = chunk_pages(pages)
+        if not chunks:
+            raise BadInputError(path, "no text found (a scanned file without OCR?); nothing was added")
+        texts = [f"{c.section}\n{c.text}" if c.section else c.text for c in chunks]
+        embeddings = []
+        batch = 32
+        for i in range(0, len(texts), batch):
+            embeddings.append(embedder.embed(texts[i : i + batch]))
+            report(name, "embed", min(i + batch, len(texts)), len(texts))
+        import numpy as np
+
+        vectors = np.concatenate(embeddings) if embeddings else np.zeros((0, embedder.dim), dtype=np.float32)
+        title = meta.get("Title") or _first_heading(pages) or path.stem
+        document = library.replace_document(
+            name=name, path=str(path.resolve()), sha256=sha, size=path.stat().st_size, fmt=fmt, title=title,
+            revision=meta.get("revision"), meta=meta, pages=pages, chunks=chunks, embeddings=vectors,
+            figures=figures, figure_folder=folder,
+        )
+    except BaseException:
+        if not reused_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return IngestResult(name, "replaced" if old else "added", document, time.perf_counter() - start)
+
+
+def ingest_paths(library, embedder, items: Iterable[str | Path], progress: Progress | None = None,
+                 force: bool = False) -> Iterator[IngestResult | BadInputError]:
+    """Ingest each file in turn; a bad file yields its error and the rest go on."""
+    for path in expand_paths(items):
+        try:
+            yield ingest_file(library, embedder, path, progress, force)
+        except BadInputError as err:
+            yield err
+
+
+def _first_heading(pages) -> str | None:
+    for page in pages[:2]:
+        for block in page.blocks:
+            if block.kind == "heading":
+                return block.text
+    return None

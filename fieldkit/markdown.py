@@ -1,0 +1,160 @@
+"""Markdown manuals with local images, parsed by markdown-it-py into the same blocks as PDF pages.
+
+A Markdown file has no pages: everything is page 1 and the section path is the locator.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fieldkit.errors import BadInputError
+from fieldkit.figures import save_figure
+from fieldkit.records import Block, FigureImage, Page
+from fieldkit.structure import CALLOUT_RE
+
+FIGURE_LABEL_RE = re.compile(r"^(?:FIGURE|Figure|Fig\.)\s+([A-Z]?\d+(?:[-.]\d+)*)")
+
+
+def extract_markdown(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureImage], dict]:
+    from markdown_it import MarkdownIt
+
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(path, f"not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+    if not source.strip():
+        raise BadInputError(path, "file has no text; nothing to ingest")
+    tokens = MarkdownIt("commonmark").enable("table").parse(source)
+    blocks: list[Block] = []
+    images: list[tuple[str, str, str]] = []  # (src, alt, title)
+    i = 0
+    list_numbers: list[int | None] = []
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            blocks.append(Block("heading", tokens[i + 1].content.strip(), 1, int(tok.tag[1])))
+            i += 3
+            continue
+        if tok.type in ("ordered_list_open", "bullet_list_open"):
+            list_numbers.append(int(tok.attrs.get("start", 1)) if tok.type == "ordered_list_open" else None)
+        elif tok.type in ("ordered_list_close", "bullet_list_close"):
+            list_numbers.pop()
+        elif tok.type == "list_item_open":
+            marker = f"{tok.info}{tok.markup}" if tok.info else "-"
+            text, j = _item_text(tokens, i + 1)
+            blocks.append(Block(_kind(text, "step"), f"{marker} {text}", 1))
+            images.extend(_images(tokens[i:j]))
+            i = j + 1
+            continue
+        elif tok.type == "table_open":
+            rows, j = _table_rows(tokens, i)
+            blocks.append(Block("table", "\n".join(" | ".join(r) for r in rows), 1))
+            i = j + 1
+            continue
+        elif tok.type == "inline":
+            text = _plain(tok)
+            found = _images([tok])
+            images.extend(found)
+            if found and not text.strip():
+                for _src, alt, title in found:
+                    blocks.append(Block("caption", title or alt, 1))
+            elif text.strip():
+                blocks.append(Block(_kind(text, "para"), text.strip(), 1))
+        i += 1
+    blocks = _merge_callout_headings(blocks)
+    figures = _save_images(path, images, figure_dir, blocks)
+    page = Page(1, None, source, tuple(blocks))
+    meta = {"Title": next((b.text for b in blocks if b.kind == "heading"), path.stem)}
+    return [page], figures, meta
+
+
+def _kind(text: str, default: str) -> str:
+    stripped = text.lstrip("*_> ").strip()
+    return "callout" if CALLOUT_RE.match(stripped) and stripped.split()[0].strip("*:.").isupper() else default
+
+
+def _merge_callout_headings(blocks: list[Block]) -> list[Block]:
+    """A "WARNING" heading or line followed by its text becomes one callout block."""
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if prev and prev.kind in ("callout", "heading") and prev.text.strip("*: ").upper() in ("WARNING", "CAUTION", "NOTE"):
+            out[-1] = Block("callout", f"{prev.text.strip('*: ').upper()}: {block.text}", block.page)
+            continue
+        out.append(block)
+    return out
+
+
+def _plain(inline) -> str:
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _images(tokens) -> list[tuple[str, str, str]]:
+    found = []
+    for tok in tokens:
+        for child in tok.children or []:
+            if child.type == "image":
+                found.append((child.attrs.get("src", ""), child.content, child.attrs.get("title") or ""))
+    return found
+
+
+def _item_text(tokens, start: int) -> tuple[str, int]:
+    depth, parts, i = 1, [], start
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "list_item_open":
+            depth += 1
+        elif tok.type == "list_item_close":
+            depth -= 1
+            if depth == 0:
+                return " ".join(p for p in parts if p), i
+        elif tok.type == "inline":
+            parts.append(_plain(tok).strip())
+        i += 1
+    return " ".join(parts), i
+
+
+def _table_rows(tokens, start: int) -> tuple[list[list[str]], int]:
+    rows, row, i = [], None, start
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "tr_open":
+            row = []
+        elif tok.type == "inline" and row is not None:
+            row.append(_plain(tok).strip())
+        elif tok.type == "tr_close":
+            rows.append(row)
+            row = None
+        elif tok.type == "table_close":
+            return rows, i
+        i += 1
+    return rows, i
+
+
+def _save_images(path: Path, images, figure_dir: Path, blocks: list[Block]) -> list[FigureImage]:
+    from PIL import Image, UnidentifiedImageError
+
+    figures = []
+    for n, (src, alt, title) in enumerate(images, start=1):
+        if re.match(r"^[a-z]+://", src):
+            continue  # remote images are never fetched
+        image_file = (path.parent / src).resolve()
+        caption = title or alt or image_file.stem
+        m = FIGURE_LABEL_RE.match(caption)
+        label = f"Figure {m.group(1)}" if m else f"Figure {n}"
+        try:
+            with Image.open(image_file) as img:
+                img.load()
+                full, thumb = save_figure(img, figure_dir, f"p0001-{n - 1}")
+        except (OSError, UnidentifiedImageError) as exc:
+            raise BadInputError(path, f"image {src!r} cannot be read ({exc}); fix the link or the file") from exc
+        context = " ".join(b.text for b in blocks if b.kind != "caption" and label.lower() in b.text.lower())[:600]
+        figures.append(FigureImage(1, label, caption, str(full), str(thumb), context))
+    return figures

@@ -1,0 +1,58 @@
+"""Every path fieldkit reads or writes comes from here.
+
+``FIELDKIT_HOME`` overrides the platform's user data folder, so tests and kiosks
+can point the whole program at one folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+ENV_HOME = "FIELDKIT_HOME"
+
+
+def home() -> Path:
+    override = os.environ.get(ENV_HOME)
+    if override:
+        return Path(override).expanduser().resolve()
+    return Path(platformdirs.user_data_dir("fieldkit", appauthor=False))
+
+
+def library_dir() -> Path:
+    return home() / "library"
+
+
+def catalog_path() -> Path:
+    return library_dir() / "catalog.db"
+
+
+def vectors_path() -> Path:
+    return library_dir() / "vectors.faiss"
+
+
+def manifest_path() -> Path:
+    return library_dir() / "manifest.json"
+
+
+def figures_dir() -> Path:
+    return library_dir() / "figures"
+
+
+def sessions_dir() -> Path:
+    return home() / "sessions"
+
+
+def user_models_dir() -> Path:
+    """Where a user drops extra GGUF files (besides ``models/`` of a checkout)."""
+    return home() / "models"
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def sample_manuals_dir() -> Path:
+    return project_root() / "manuals"

@@ -1,0 +1,158 @@
+"""PDF text, page labels and figures with pypdfium2. Page numbers are 1-based PDF indices."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fieldkit.errors import BadInputError
+from fieldkit.figures import save_figure
+from fieldkit.records import FigureImage, Page
+from fieldkit.structure import clean_text, find_page_label, lines_to_blocks
+
+FIGURE_CAPTION_RE = re.compile(r"^(FIGURE|Figure|Fig\.)\s+([A-Z]?\d+(?:[-.]\d+)*[A-Z]?)")
+LEADER_RE = re.compile(r"\.{4,}|(\. ){4,}")
+
+
+def check_pdf_file(path: Path) -> None:
+    """Raise BadInputError with the reason a file is not a readable PDF."""
+    if not path.exists():
+        raise BadInputError(path, "file not found; check the path")
+    if not path.is_file():
+        raise BadInputError(path, "not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise BadInputError(path, "file is empty (0 bytes); copy it again from the source")
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+        fh.seek(max(0, size - 2048))
+        tail = fh.read()
+    if b"%PDF-" not in head:
+        raise BadInputError(path, "not a PDF file (no %PDF header); give a PDF, Markdown, HTML or S1000D XML file")
+    if b"%%EOF" not in tail:
+        raise BadInputError(path, "PDF is truncated (no end-of-file marker); copy the complete file again")
+
+
+def open_pdf(path: Path):
+    import pypdfium2 as pdfium
+
+    check_pdf_file(path)
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        text = str(exc).lower()
+        if "password" in text or "security" in text:
+            raise BadInputError(path, "PDF is encrypted (password-protected); save an unprotected copy first") from exc
+        raise BadInputError(path, f"PDF cannot be read ({exc}); the file may be damaged") from exc
+
+
+def extract_pdf(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureImage], dict]:
+    """Pages with blocks, figures (images written under ``figure_dir``) and document metadata."""
+    pdf = open_pdf(path)
+    try:
+        meta = {k: v for k, v in (pdf.get_metadata_dict() or {}).items() if v}
+        texts = [_page_text(pdf, index, path) for index in range(len(pdf))]
+        running = running_lines([t.split("\n") for t in texts])
+        pages: list[Page] = []
+        figures: list[FigureImage] = []
+        for index, text in enumerate(texts):
+            number = index + 1
+            lines = text.split("\n")
+            label = _pdf_label(pdf, index) or find_page_label(lines)
+            skip = _edge_lines(lines, label) | {i for i, l in enumerate(lines) if _norm_edge(l) in running}
+            blocks = lines_to_blocks(lines, number, skip)
+            pages.append(Page(number, label, text, tuple(blocks)))
+            if any(b.kind == "caption" for b in blocks):
+                page = pdf[index]
+                figures.extend(_page_figures(page, number, blocks, figure_dir))
+                page.close()
+        return pages, figures, meta
+    finally:
+        pdf.close()
+
+
+def _page_text(pdf, index: int, path: Path) -> str:
+    try:
+        page = pdf[index]
+        textpage = page.get_textpage()
+        text = clean_text(textpage.get_text_range())
+        textpage.close()
+        page.close()
+        return text
+    except Exception as exc:
+        raise BadInputError(path, f"page {index + 1} cannot be read ({exc}); the file may be damaged") from exc
+
+
+def _norm_edge(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip())
+
+
+def running_lines(pages: list[list[str]]) -> set[str]:
+    """Header/footer lines that repeat (digits aside) on many pages: document noise, not content."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        nonblank = [l for l in lines if l.strip()]
+        counts.update({_norm_edge(l) for l in nonblank[:2] + nonblank[-2:]})
+    threshold = max(3, len(pages) // 4)
+    return {line for line, n in counts.items() if n >= threshold and len(line) < 80}
+
+
+def _pdf_label(pdf, index: int) -> str | None:
+    try:
+        label = pdf.get_page_label(index)
+    except Exception:
+        return None
+    return label or None
+
+
+def _edge_lines(lines: list[str], label: str | None) -> set[int]:
+    """Header/footer lines that only carry the page label (left out of the blocks)."""
+    skip = set()
+    nonblank = [i for i, l in enumerate(lines) if l.strip()]
+    if not label:
+        return skip
+    for i in nonblank[:2] + nonblank[-2:]:
+        line = lines[i].strip()
+        if line == label or line.replace(" ", "") in (f"-{label}-",) or re.fullmatch(
+            rf"(Page\s+{re.escape(label)}\s*(Par\s+\S+)?|(Par\s+\S+\s*'?\s*)?Page\s+{re.escape(label)})", line
+        ):
+            skip.add(i)
+    return skip
+
+
+def _page_figures(page, number: int, blocks, figure_dir: Path) -> list[FigureImage]:
+    captions = [b for b in blocks if b.kind == "caption" and FIGURE_CAPTION_RE.match(b.text)]
+    captions = [c for c in captions if not LEADER_RE.search(c.text)]  # a list of figures, not a figure
+    if not captions:
+        return []
+    image = _render_figure_region(page)
+    context = " ".join(b.text for b in blocks if b.kind != "caption")[:600]
+    out = []
+    for i, caption in enumerate(captions):
+        label = f"Figure {FIGURE_CAPTION_RE.match(caption.text).group(2)}"
+        full, thumb = save_figure(image, figure_dir, f"p{number:04d}-{i}")
+        out.append(FigureImage(number, label, caption.text, str(full), str(thumb), context))
+    return out
+
+
+def _render_figure_region(page):
+    """The page region covered by its image objects, or the whole page for vector drawings."""
+    import pypdfium2.raw as raw
+
+    width, height = page.get_size()
+    boxes = []
+    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        if (right - left) * (top - bottom) > 0.04 * width * height:
+            boxes.append((left, bottom, right, top))
+    scale = 1.5
+    if boxes:
+        left = max(0, min(b[0] for b in boxes))
+        bottom = max(0, min(b[1] for b in boxes))
+        right = min(width, max(b[2] for b in boxes))
+        top = min(height, max(b[3] for b in boxes))
+        crop = (left, bottom, width - right, height - top)
+        return page.render(scale=scale, crop=crop).to_pil()
+    return page.render(scale=scale).to_pil()

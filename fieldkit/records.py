@@ -1,0 +1,107 @@
+"""Frozen records that cross layers (ingest -> store -> retrieve -> answer -> shells)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural unit of a page: a heading, paragraph, step, table, callout or caption."""
+
+    kind: str  # heading | para | step | table | callout | caption
+    text: str
+    page: int  # 1-based PDF page index (1 for a Markdown file)
+    level: int = 0  # heading depth (1 = top)
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based
+    label: str | None  # printed page label ("5-3"), where the page shows one
+    text: str
+    blocks: tuple[Block, ...]
+    ocr: bool = False
+
+
+@dataclass(frozen=True)
+class FigureImage:
+    """A figure found while extracting: its label/caption and the image file written for it."""
+
+    page: int
+    label: str
+    caption: str
+    image_path: str
+    thumb_path: str
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    ordinal: int
+    page: int
+    page_end: int
+    page_label: str | None
+    section: str  # heading path, " > " separated
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    doc: str
+    page: int
+    label: str
+    caption: str
+    image_path: str
+    thumb_path: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with everything needed to cite it."""
+
+    chunk_id: int
+    doc: str
+    page: int
+    page_end: int
+    page_label: str | None
+    section: str
+    kind: str
+    text: str
+    score: float
+    dense: float = 0.0  # cosine similarity with the question
+    figures: tuple[Figure, ...] = field(default=())
+
+    def citation(self) -> dict:
+        return {
+            "doc": self.doc,
+            "page": self.page,
+            "page_label": self.page_label,
+            "section": self.section,
+            "text": self.text,
+        }
+
+    def cite_short(self) -> str:
+        label = f" (printed {self.page_label})" if self.page_label else ""
+        section = f", {self.section}" if self.section else ""
+        return f"{self.doc}, p. {self.page}{label}{section}"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    name: str
+    path: str
+    sha256: str
+    title: str
+    pages: int
+    chunks: int
+    figures: int
+    ocr_pages: int
+    ingested_at: str
+    revision: str | None = None
+    format: str = "pdf"

@@ -1,0 +1,101 @@
+"""Hybrid retrieval: BM25 (SQLite FTS5) and dense (FAISS, inner product on unit vectors), fused by RRF.
+
+BM25 finds exact part numbers, fault codes and figure labels; the dense side finds paraphrases.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from fieldkit.records import Passage
+from fieldkit.textnorm import fts_query, identifiers, phrase_key
+
+RRF_K = 60
+POOL = 60
+NAMED_DOC_BOOST = 1.5  # a question that names a manual's designator ("OH-58") prefers that manual
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    passages: tuple[Passage, ...]
+    seconds: float
+
+
+class Retriever:
+    def __init__(self, library, embedder, pool: int = POOL, rrf_k: int = RRF_K, dense_weight: float = 1.0):
+        self.library = library
+        self.embedder = embedder
+        self.pool = pool
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+
+    def search(self, query: str, k: int = 5, doc: str | None = None) -> SearchResult:
+        start = time.perf_counter()
+        qvec = self.embedder.embed_one(query)
+        dense = self._dense(qvec, doc)
+        match = fts_query(query)
+        lexical = self.library.fts(match, self.pool, doc) if match else []
+        fused: dict[int, float] = {}
+        for rank, (cid, _) in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + self.dense_weight / (self.rrf_k + rank + 1)
+        for rank, (cid, _) in enumerate(lexical):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        named = self._named_docs(query) if doc is None else set()
+        if named:
+            pool_rows = self.library.chunk_rows(list(fused))
+            for cid in fused:
+                if pool_rows[cid]["doc"] in named:
+                    fused[cid] *= NAMED_DOC_BOOST
+        top = sorted(fused, key=fused.get, reverse=True)[:k]
+        rows = self.library.chunk_rows(top)
+        cosines = dict(dense)
+        passages = []
+        for cid in top:
+            row = rows[cid]
+            cos = cosines.get(cid)
+            if cos is None:  # found by BM25 only: measure its similarity directly
+                cos = float(self._vector(cid) @ qvec)
+            passages.append(Passage(
+                chunk_id=cid, doc=row["doc"], page=row["page"], page_end=row["page_end"],
+                page_label=row["page_label"], section=row["section"] or "", kind=row["kind"], text=row["text"],
+                score=round(fused[cid], 6), dense=round(float(cos), 4),
+            ))
+        passages = [self._with_figures(p) for p in passages]
+        return SearchResult(query, tuple(passages), time.perf_counter() - start)
+
+    def _named_docs(self, query: str) -> set[str]:
+        keys = [f" {phrase_key(t)} " for t in identifiers(query)]
+        if not keys:
+            return set()
+        named = set()
+        for d in self.library.documents():
+            hay = f" {phrase_key(d.name)} {phrase_key(d.title)} "
+            if any(key in hay for key in keys):
+                named.add(d.name)
+        return named
+
+    def _dense(self, qvec: np.ndarray, doc: str | None) -> list[tuple[int, float]]:
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # 2 OpenMP threads are >10x slower for single queries
+        index = self.library.vector_index()
+        if index.ntotal == 0:
+            return []
+        want = self.pool if doc is None else min(index.ntotal, self.pool * 10)
+        scores, ids = index.search(qvec.reshape(1, -1), min(want, index.ntotal))
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        if doc is not None:
+            allowed = {r["id"] for r in self.library.chunk_rows([i for i, _ in pairs]).values() if r["doc"] == doc}
+            pairs = [p for p in pairs if p[0] in allowed]
+        return pairs[: self.pool]
+
+    def _vector(self, cid: int) -> np.ndarray:
+        return self.library.vector_index().reconstruct(int(cid))
+
+    def _with_figures(self, passage: Passage) -> Passage:
+        figures = self.library.figures_on(passage.doc, set(range(passage.page, passage.page_end + 1)))
+        return replace(passage, figures=tuple(figures)) if figures else passage

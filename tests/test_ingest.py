@@ -1,0 +1,156 @@
+import os
+import shutil
+
+import pytest
+
+from conftest import SAMPLE_MD, SAMPLE_PDF
+from pdfs import text_pdf
+
+
+def _open(embedder):
+    from fieldkit.store import Library
+
+    return Library.open(embedder.id, embedder.dim)
+
+
+def _state(library):
+    """Everything an ingest may change, to compare before/after a failure."""
+    db = library.db
+    return (
+        library.generation(),
+        [tuple(r.values()) for r in db.query("SELECT name, sha256, pages, chunks FROM documents ORDER BY name")],
+        db.execute("SELECT count(*), coalesce(sum(length(text)), 0) FROM chunks").fetchone(),
+        db.execute("SELECT count(*) FROM chunks_fts").fetchone(),
+        db.execute("SELECT count(*) FROM figures").fetchone(),
+    )
+
+
+def test_sample_pdf_pages_labels_sections_figures(sample_library):
+    from fieldkit.records import DocumentInfo
+
+    doc = sample_library.document(SAMPLE_PDF.name)
+    assert isinstance(doc, DocumentInfo)
+    assert (doc.pages, doc.figures) == (5, 2)
+    labels = [r["label"] for r in sample_library.db.query("SELECT label FROM pages WHERE doc_id = ? ORDER BY page", [doc.id])]
+    assert labels == ["i", "1-1", "2-1", "3-1", "4-1"]
+    rows = list(sample_library.db.query("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", [doc.id]))
+    drain = [r for r in rows if "crush washer FK-CW-14" in r["text"]]
+    assert len(drain) == 1
+    assert drain[0]["page"] == 3 and drain[0]["page_label"] == "2-1"
+    assert drain[0]["section"].endswith("2-2. ENGINE OIL AND FILTER CHANGE")
+    # No chunk crosses a page without saying so.
+    assert all(r["page"] == r["page_end"] for r in rows)
+    figures = list(sample_library.db.query("SELECT * FROM figures WHERE doc_id = ? ORDER BY page", [doc.id]))
+    assert [(f["page"], f["label"]) for f in figures] == [(2, "Figure 1-1"), (3, "Figure 2-1")]
+    for f in figures:
+        assert (sample_library.root / f["image_path"]).stat().st_size > 1000
+        assert (sample_library.root / f["thumb_path"]).is_file()
+
+
+def test_markdown_keeps_structure_tables_and_figures(sample_library):
+    doc = sample_library.document(SAMPLE_MD.name)
+    assert doc.format == "markdown" and doc.figures == 2
+    rows = list(sample_library.db.query("SELECT * FROM chunks WHERE doc_id = ?", [doc.id]))
+    table = [r for r in rows if "Wheel lug nut | FK-LN-12 | 110 N·m (81 lb-ft)" in r["text"]]
+    assert table, "the torque table keeps its rows and cells"
+    assert "Fastener | Part number | Torque" in table[0]["text"]
+    callouts = [r for r in rows if "WARNING: Hot oil can cause burns." in r["text"]]
+    assert callouts and "2-2. ENGINE OIL AND FILTER CHANGE" in callouts[0]["section"]
+
+
+def test_reingest_unchanged_is_a_no_op_and_changed_file_replaces(tmp_path, embedder):
+    from fieldkit.ingest import ingest_file
+
+    library = _open(embedder)
+    path = text_pdf(tmp_path / "pump.pdf", [["PUMP MANUAL", "1. Torque the pump bolts to 40 N·m."]])
+    first = ingest_file(library, embedder, path)
+    assert first.status == "added"
+    generation = library.generation()
+    again = ingest_file(library, embedder, path)
+    assert again.status == "unchanged" and library.generation() == generation
+    text_pdf(path, [["PUMP MANUAL", "1. Torque the pump bolts to 45 N·m."]])
+    changed = ingest_file(library, embedder, path)
+    assert changed.status == "replaced"
+    texts = [r["text"] for r in library.db.query("SELECT text FROM chunks")]
+    assert any("45 N·m" in t for t in texts) and not any("40 N·m" in t for t in texts)
+    assert [d.name for d in library.documents()] == ["pump.pdf"]
+    old_folder = library.figure_folder(first.document.sha256)
+    assert not old_folder.exists()
+
+
+def _bad_files(tmp_path):
+    good = text_pdf(tmp_path / "good.pdf", [["GOOD MANUAL", "Some text about valves and pumps."]])
+    data = good.read_bytes()
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "truncated.pdf").write_bytes(data[: len(data) // 2])
+    (tmp_path / "notapdf.pdf").write_text("this is a plain text file pretending to be a PDF\n" * 20)
+    text_pdf(tmp_path / "encrypted.pdf", [["SECRET MANUAL", "text"]], encrypt_password="pw")
+    return {
+        "missing.pdf": "not found",
+        "empty.pdf": "empty",
+        "truncated.pdf": "truncated",
+        "notapdf.pdf": "not a PDF",
+        "encrypted.pdf": "encrypted",
+    }
+
+
+def test_bad_inputs_name_the_file_and_leave_the_library_unchanged(tmp_path, sample_library, embedder):
+    from fieldkit.errors import BadInputError
+    from fieldkit.ingest import ingest_file
+
+    expected = _bad_files(tmp_path)
+    before = _state(sample_library)
+    for name, reason in expected.items():
+        with pytest.raises(BadInputError) as info:
+            ingest_file(sample_library, embedder, tmp_path / name)
+        assert name in str(info.value) and reason in str(info.value)
+        assert _state(sample_library) == before
+    assert sorted(os.listdir(sample_library.figures_root)) == sorted(
+        sample_library.figure_folder(d.sha256).name for d in sample_library.documents())
+
+
+def test_failure_inside_the_write_rolls_back(tmp_path, sample_library, embedder, monkeypatch):
+    """An ingest interrupted while writing leaves the previous state and no stray figure files."""
+    from fieldkit.ingest import ingest_file
+
+    changed = tmp_path / SAMPLE_PDF.name
+    shutil.copy(SAMPLE_PDF, changed)
+    with changed.open("ab") as fh:
+        fh.write(b"\n% changed\n")
+    before = _state(sample_library)
+    folders = sorted(os.listdir(sample_library.figures_root))
+    table = sample_library.db["figures"]
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt  # as if the technician pressed Ctrl-C mid-write
+
+    monkeypatch.setattr(type(table), "insert_all", explode)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(sample_library, embedder, changed)
+    monkeypatch.undo()
+    assert _state(sample_library) == before
+    assert sorted(os.listdir(sample_library.figures_root)) == folders
+
+
+def test_library_with_another_embedder_is_refused(embedder):
+    from fieldkit.errors import LibraryError
+    from fieldkit.store import Library
+
+    _open(embedder).close()
+    with pytest.raises(LibraryError, match="cannot be mixed"):
+        Library.open("some-other-embedder", 768)
+
+
+def test_faiss_index_follows_the_catalog(tmp_path, embedder):
+    from fieldkit.ingest import ingest_file
+
+    library = _open(embedder)
+    path = text_pdf(tmp_path / "a.pdf", [["VALVE MANUAL", "1. Close the bleed valve before start."]])
+    ingest_file(library, embedder, path)
+    index = library.vector_index()
+    assert index.ntotal == library.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    files = list(library.root.glob("vectors-*.faiss"))
+    assert len(files) == 1 and files[0].name == f"vectors-{library.generation()}.faiss"
+    library.remove_document("a.pdf")
+    assert library.vector_index().ntotal == 0
+    assert [f.name for f in library.root.glob("vectors-*.faiss")] == [f"vectors-{library.generation()}.faiss"]

@@ -1,0 +1,40 @@
+from conftest import SAMPLE_PDF
+
+
+def _retriever(library, embedder):
+    from fieldkit.retrieve import Retriever
+
+    return Retriever(library, embedder)
+
+
+def test_exact_part_number_and_fault_code_found_first(sample_library, embedder):
+    r = _retriever(sample_library, embedder)
+    top = r.search("FK-VR-7", k=3).passages[0]
+    assert "FK-VR-7" in top.text
+    top = r.search("what does E-317 mean", k=3).passages[0]
+    assert "E-317" in top.text and "Coolant over temperature" in top.text
+
+
+def test_paraphrase_found_by_dense_side(sample_library, embedder):
+    r = _retriever(sample_library, embedder)
+    passages = r.search("how long should the motor cool down before I open the sump plug", k=5).passages
+    assert any("at least 15 minutes" in p.text for p in passages)
+
+
+def test_results_carry_page_label_section_and_figures(sample_library, embedder):
+    r = _retriever(sample_library, embedder)
+    res = r.search("oil drain plug location figure", k=5, doc=SAMPLE_PDF.name)
+    assert res.passages and all(p.doc == SAMPLE_PDF.name for p in res.passages)
+    p = next(p for p in res.passages if p.page == 3)
+    assert p.page_label == "2-1" and "ENGINE OIL AND FILTER CHANGE" in p.section
+    assert [f.label for f in p.figures] == ["Figure 2-1"]
+    assert all(p.score > 0 for p in res.passages)
+    scores = [p.score for p in res.passages]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_fts_query_handles_codes_units_and_cjk():
+    from fieldkit.textnorm import query_terms, search_text
+
+    assert query_terms("MIL-C-81309 at 10C?") == ['"mil c 81309"', '"10 c"']
+    assert search_text("10C 维修") == "10 C  维  修 "
