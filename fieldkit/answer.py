@@ -13,11 +13,12 @@ import time
 from collections.abc import Iterator
 
 from fieldkit import guard
-from fieldkit.events import (Answer, Callout, Citations, Done, Event, Quote, Refused, Removed, Retrieved, Token,
+from fieldkit.events import (Answer, Citations, Done, Event, Quote, Refused, Removed, Retrieved, Token,
                              WarningFound)
 from fieldkit.evidence import assess
-from fieldkit.records import Passage
-from fieldkit.structure import CALLOUT_RE
+from fieldkit.records import Callout, Passage
+from fieldkit.retrieve import CALLOUT_ORDER
+from fieldkit.structure import callout_kind
 from fieldkit.textnorm import content_words
 
 SYSTEM_PROMPT = (
@@ -31,7 +32,6 @@ CONTEXT_PASSAGES = 3
 GENERATE_TOKENS = 64
 PROMPT_QUOTE_TOKENS = 200  # excerpts given to the model: small, so the first token comes fast
 MAX_GENERATED_SENTENCES = 2
-CALLOUT_ORDER = {"WARNING": 0, "CAUTION": 1, "NOTE": 2}
 
 
 class Engine:
@@ -150,18 +150,12 @@ def build_messages(llm, question: str, quotes: list[Quote], budget_tokens: int =
 
 
 def collect_callouts(passages) -> list[Callout]:
-    """WARNING, CAUTION and NOTE blocks of the cited passages, verbatim, in that order."""
-    seen, found = set(), []
+    """The callouts governing the cited passages, verbatim, WARNING > CAUTION > NOTE, each once."""
+    seen: dict[str, Callout] = {}
     for p in passages:
-        for line in p.text.split("\n"):
-            m = CALLOUT_RE.match(line.strip())
-            if m and line.strip().split()[0].rstrip(":.").isupper():
-                kind = m.group(1).rstrip("S") if m.group(1) == "NOTES" else m.group(1)
-                key = (kind, line.strip())
-                if key not in seen:
-                    seen.add(key)
-                    found.append(Callout(kind, line.strip(), p.doc, p.page, p.page_label))
-    return sorted(found, key=lambda c: CALLOUT_ORDER.get(c.kind, 3))
+        for c in p.callouts:
+            seen.setdefault(c.text, c)
+    return sorted(seen.values(), key=lambda c: CALLOUT_ORDER.get(c.kind, 3))
 
 
 def _stem(word: str) -> str:
@@ -179,7 +173,7 @@ def key_quotes(question: str, passages, limit: int = 3) -> list[Quote]:
     scored: list[tuple[float, int, int, str, Passage]] = []
     for rank, p in enumerate(passages):
         for pos, span in enumerate(_spans(p.text)):
-            if CALLOUT_RE.match(span):
+            if callout_kind(span):
                 continue  # callouts are shown first, on their own
             words = {_stem(w) for w in content_words(span)}
             overlap = len(wanted & words)

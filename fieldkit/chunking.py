@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 
-from fieldkit.records import Block, Chunk, Page
+from fieldkit.records import Block, CalloutBlock, Chunk, Page
+from fieldkit.structure import callout_kind
 
 TARGET_WORDS = 110
 MAX_WORDS = 200
 SENTENCE_END_RE = re.compile(r"(?<=[.!?。；;])\s+")
 
 
-def chunk_pages(pages: list[Page]) -> list[Chunk]:
+def chunk_pages(pages: list[Page]) -> tuple[list[Chunk], list[CalloutBlock]]:
+    """Chunks, and the callouts as records of their own (kind, verbatim text, page, section)."""
     chunks: list[Chunk] = []
+    callouts: list[CalloutBlock] = []
     headings: list[tuple[int, str]] = []  # stack of (level, text)
     for page in pages:
         current: list[Block] = []
@@ -41,6 +44,9 @@ def chunk_pages(pages: list[Page]) -> list[Chunk]:
                 headings.append((block.level, block.text))
                 page_headings.append(block.text)
                 continue
+            if block.kind == "callout":
+                callouts.append(CalloutBlock(callout_kind(block.text) or "NOTE", block.text, page.number, page.label,
+                                             _section(headings)))
             for piece in _split_long(block):
                 words = sum(len(b.text.split()) for b in current)
                 if current and (words + len(piece.text.split()) > MAX_WORDS or words >= TARGET_WORDS):
@@ -53,7 +59,7 @@ def chunk_pages(pages: list[Page]) -> list[Chunk]:
         if len(chunks) == first and page_headings:  # a page of headings only stays findable
             chunks.append(Chunk(len(chunks), page.number, page.number, page.label, _section(headings),
                                 "heading", "\n".join(page_headings)))
-    return chunks
+    return chunks, callouts
 
 
 def _section(headings: list[tuple[int, str]]) -> str:

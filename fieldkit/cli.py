@@ -122,7 +122,8 @@ def _search_json(result) -> dict:
         "query": result.query,
         "results": [
             {"rank": i, "doc": p.doc, "page": p.page, "page_label": p.page_label, "section": p.section,
-             "score": p.score, "text": p.text, "figures": [f.to_json() for f in p.figures]}
+             "score": p.score, "text": p.text, "figures": [f.to_json() for f in p.figures],
+             "callouts": [c.to_json() for c in p.callouts]}
             for i, p in enumerate(result.passages, start=1)
         ],
     }

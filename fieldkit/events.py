@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fieldkit.records import Figure, Passage
-
-
-@dataclass(frozen=True)
-class Callout:
-    kind: str  # WARNING | CAUTION | NOTE
-    text: str  # verbatim
-    doc: str
-    page: int
-    page_label: str | None = None
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "text": self.text, "doc": self.doc, "page": self.page, "page_label": self.page_label}
+from fieldkit.records import Callout, Figure, Passage
 
 
 @dataclass(frozen=True)

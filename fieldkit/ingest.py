@@ -58,7 +58,8 @@ def check_file(path: Path) -> None:
         raise BadInputError(path, "file is empty (0 bytes); copy it again from the source")
 
 
-def ingest_file(library, embedder, path: Path, progress: Progress | None = None, force: bool = False) -> IngestResult:
+def ingest_file(library, embedder, path: Path, progress: Progress | None = None, force: bool = False,
+                ocr: bool = True) -> IngestResult:
     start = time.perf_counter()
     path = Path(path).expanduser()
     check_file(path)
@@ -76,7 +77,8 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
         if path.suffix.lower() in PDF_SUFFIXES:
             from fieldkit.pdf import extract_pdf
 
-            pages, figures, meta = extract_pdf(path, folder)
+            pages, figures, meta = extract_pdf(
+                path, folder, progress=lambda stage, done, total: report(name, stage, done, total), ocr=ocr)
             fmt = "pdf"
         else:
             from fieldkit.markdown import extract_markdown
@@ -84,7 +86,7 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
             pages, figures, meta = extract_markdown(path, folder)
             fmt = "markdown"
         report(name, "extract", 1, 1)
-        chunks = chunk_pages(pages)
+        chunks, callouts = chunk_pages(pages)
         if not chunks:
             raise BadInputError(path, "no text found (a scanned file without OCR?); nothing was added")
         texts = [f"{c.section}\n{c.text}" if c.section else c.text for c in chunks]
@@ -100,7 +102,7 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
         document = library.replace_document(
             name=name, path=str(path.resolve()), sha256=sha, size=path.stat().st_size, fmt=fmt, title=title,
             revision=meta.get("revision"), meta=meta, pages=pages, chunks=chunks, embeddings=vectors,
-            figures=figures, figure_folder=folder,
+            figures=figures, callouts=callouts,
         )
     except BaseException:
         if not reused_folder:
@@ -110,11 +112,11 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
 
 
 def ingest_paths(library, embedder, items: Iterable[str | Path], progress: Progress | None = None,
-                 force: bool = False) -> Iterator[IngestResult | BadInputError]:
+                 force: bool = False, ocr: bool = True) -> Iterator[IngestResult | BadInputError]:
     """Ingest each file in turn; a bad file yields its error and the rest go on."""
     for path in expand_paths(items):
         try:
-            yield ingest_file(library, embedder, path, progress, force)
+            yield ingest_file(library, embedder, path, progress, force, ocr)
         except BadInputError as err:
             yield err
 

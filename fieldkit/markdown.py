@@ -11,7 +11,7 @@ from pathlib import Path
 from fieldkit.errors import BadInputError
 from fieldkit.figures import save_figure
 from fieldkit.records import Block, FigureImage, Page
-from fieldkit.structure import CALLOUT_RE
+from fieldkit.structure import callout_kind
 
 FIGURE_LABEL_RE = re.compile(r"^(?:FIGURE|Figure|Fig\.)\s+([A-Z]?\d+(?:[-.]\d+)*)")
 
@@ -71,7 +71,7 @@ def extract_markdown(path: Path, figure_dir: Path) -> tuple[list[Page], list[Fig
 
 def _kind(text: str, default: str) -> str:
     stripped = text.lstrip("*_> ").strip()
-    return "callout" if CALLOUT_RE.match(stripped) and stripped.split()[0].strip("*:.").isupper() else default
+    return "callout" if callout_kind(stripped) else default
 
 
 def _merge_callout_headings(blocks: list[Block]) -> list[Block]:

@@ -46,12 +46,23 @@ def open_pdf(path: Path):
         raise BadInputError(path, f"PDF cannot be read ({exc}); the file may be damaged") from exc
 
 
-def extract_pdf(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureImage], dict]:
-    """Pages with blocks, figures (images written under ``figure_dir``) and document metadata."""
+def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True
+                ) -> tuple[list[Page], list[FigureImage], dict]:
+    """Pages with blocks, figures (images written under ``figure_dir``) and document metadata.
+
+    Each page's text layer is checked (``textlayer``): one-word-per-line layers are rejoined by
+    layout, and scans or garbled layers are OCRed, keeping whichever text scores better.
+    ``progress(stage, done, total)`` is told about OCR as it goes.
+    """
     pdf = open_pdf(path)
+    report = progress or (lambda *a: None)
     try:
         meta = {k: v for k, v in (pdf.get_metadata_dict() or {}).items() if v}
-        texts = [_page_text(pdf, index, path) for index in range(len(pdf))]
+        texts, ocr_flags = [], []
+        for index in range(len(pdf)):
+            text, used_ocr = _page_text(pdf, index, path, ocr, report)
+            texts.append(text)
+            ocr_flags.append(used_ocr)
         running = running_lines([t.split("\n") for t in texts])
         pages: list[Page] = []
         figures: list[FigureImage] = []
@@ -61,7 +72,7 @@ def extract_pdf(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureIm
             label = _pdf_label(pdf, index) or find_page_label(lines)
             skip = _edge_lines(lines, label) | {i for i, l in enumerate(lines) if _norm_edge(l) in running}
             blocks = lines_to_blocks(lines, number, skip)
-            pages.append(Page(number, label, text, tuple(blocks)))
+            pages.append(Page(number, label, text, tuple(blocks), ocr=ocr_flags[index]))
             if any(b.kind == "caption" for b in blocks):
                 page = pdf[index]
                 figures.extend(_page_figures(page, number, blocks, figure_dir))
@@ -71,16 +82,34 @@ def extract_pdf(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureIm
         pdf.close()
 
 
-def _page_text(pdf, index: int, path: Path) -> str:
+def _page_text(pdf, index: int, path: Path, ocr: bool, report) -> tuple[str, bool]:
+    from fieldkit import textlayer
+
     try:
         page = pdf[index]
         textpage = page.get_textpage()
         text = clean_text(textpage.get_text_range())
+        if textlayer.words_per_line(text) <= 1.5:
+            text = "\n".join(textlayer.layout_lines(textpage))
         textpage.close()
-        page.close()
-        return text
     except Exception as exc:
         raise BadInputError(path, f"page {index + 1} cannot be read ({exc}); the file may be damaged") from exc
+    used_ocr = False
+    if ocr:
+        score = textlayer.quality(text)
+        reason = textlayer.needs_ocr(textlayer.page_profile(page, text), score)
+        if reason:
+            from fieldkit.ocr import ocr_page
+
+            report("ocr", index, len(pdf))
+            ocr_text = textlayer.repair_glued_words(clean_text("\n".join(ocr_page(page))))
+            # A hidden layer behind a scan is someone else's OCR: ours wins unless clearly worse.
+            margin = 0.1 if reason.startswith("hidden") else 0.0
+            if textlayer.quality(ocr_text) > score - margin or not text.strip():
+                text, used_ocr = ocr_text, True
+            report("ocr", index + 1, len(pdf))
+    page.close()
+    return text, used_ocr
 
 
 def _norm_edge(line: str) -> str:

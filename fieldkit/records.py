@@ -37,6 +37,17 @@ class FigureImage:
 
 
 @dataclass(frozen=True)
+class CalloutBlock:
+    """A WARNING / CAUTION / NOTE as found while ingesting, with the section it governs."""
+
+    kind: str
+    text: str  # verbatim
+    page: int
+    page_label: str | None
+    section: str
+
+
+@dataclass(frozen=True)
 class Chunk:
     ordinal: int
     page: int
@@ -61,6 +72,21 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Callout:
+    """A WARNING / CAUTION / NOTE as shown with an answer: verbatim, with where it is printed."""
+
+    kind: str  # WARNING | CAUTION | NOTE
+    text: str
+    doc: str
+    page: int
+    page_label: str | None = None
+    section: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with everything needed to cite it."""
 
@@ -75,6 +101,7 @@ class Passage:
     score: float
     dense: float = 0.0  # cosine similarity with the question
     figures: tuple[Figure, ...] = field(default=())
+    callouts: tuple[Callout, ...] = field(default=())  # those in the text and those governing its section
 
     def citation(self) -> dict:
         return {

@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from fieldkit.records import Passage
+from fieldkit.records import Callout, Passage
+from fieldkit.structure import callout_kind
 from fieldkit.textnorm import fts_query, identifiers, phrase_key
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
@@ -64,7 +65,7 @@ class Retriever:
                 page_label=row["page_label"], section=row["section"] or "", kind=row["kind"], text=row["text"],
                 score=round(fused[cid], 6), dense=round(float(cos), 4),
             ))
-        passages = [self._with_figures(p) for p in passages]
+        passages = [self._attach(p) for p in passages]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
 
     def _named_docs(self, query: str) -> set[str]:
@@ -96,6 +97,27 @@ class Retriever:
     def _vector(self, cid: int) -> np.ndarray:
         return self.library.vector_index().reconstruct(int(cid))
 
-    def _with_figures(self, passage: Passage) -> Passage:
+    def _attach(self, passage: Passage) -> Passage:
+        """The figures on the passage's pages and the callouts that govern it."""
         figures = self.library.figures_on(passage.doc, set(range(passage.page, passage.page_end + 1)))
-        return replace(passage, figures=tuple(figures)) if figures else passage
+        return replace(passage, figures=tuple(figures), callouts=tuple(governing_callouts(self.library, passage)))
+
+
+CALLOUT_ORDER = {"WARNING": 0, "CAUTION": 1, "NOTE": 2}
+
+
+def governing_callouts(library, passage: Passage) -> list[Callout]:
+    """Callouts printed in the passage and those of its section on the pages up to it, verbatim,
+    WARNING before CAUTION before NOTE."""
+    found: dict[str, Callout] = {}
+    for line in passage.text.split("\n"):
+        kind = callout_kind(line)
+        if kind:
+            found.setdefault(line.strip(), Callout(kind, line.strip(), passage.doc, passage.page, passage.page_label,
+                                                   passage.section))
+    if passage.section:
+        for row in library.callouts_in_section(passage.doc, passage.section):
+            if row["page"] <= passage.page_end:
+                found.setdefault(row["text"], Callout(row["kind"], row["text"], passage.doc, row["page"],
+                                                      row["page_label"], row["section"]))
+    return sorted(found.values(), key=lambda c: CALLOUT_ORDER.get(c.kind, 3))

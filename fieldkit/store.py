@@ -19,10 +19,10 @@ import sqlite_utils
 
 from fieldkit import __version__, paths
 from fieldkit.errors import LibraryError
-from fieldkit.records import Chunk, DocumentInfo, Figure, FigureImage, Page
+from fieldkit.records import CalloutBlock, Chunk, DocumentInfo, Figure, FigureImage, Page
 from fieldkit.textnorm import search_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
@@ -55,7 +55,15 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db["meta"].insert({"key": "generation", "value": "0"})
 
 
-MIGRATIONS = {1: _migration_1}
+def _migration_2(db: sqlite_utils.Database) -> None:
+    db["callouts"].create(
+        {"id": int, "doc_id": int, "page": int, "page_label": str, "kind": str, "text": str, "section": str},
+        pk="id", foreign_keys=[("doc_id", "documents", "id")],
+    )
+    db["callouts"].create_index(["doc_id", "section"])
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2}
 
 
 class Library:
@@ -111,7 +119,7 @@ class Library:
     def replace_document(
         self, *, name: str, path: str, sha256: str, size: int, fmt: str, title: str, revision: str | None,
         meta: dict, pages: list[Page], chunks: list[Chunk], embeddings: np.ndarray,
-        figures: list[FigureImage], figure_folder: Path,
+        figures: list[FigureImage], callouts: list[CalloutBlock] = (),
     ) -> DocumentInfo:
         """Insert a document, replacing one of the same name, in one transaction."""
         old = self.document(name)
@@ -142,6 +150,11 @@ class Library:
                  "thumb_path": os.path.relpath(f.thumb_path, self.root), "context": f.context}
                 for f in figures
             )
+            self.db["callouts"].insert_all(
+                {"doc_id": doc_id, "page": c.page, "page_label": c.page_label, "kind": c.kind, "text": c.text,
+                 "section": c.section}
+                for c in callouts
+            )
             self._bump_generation()
         if old and old.sha256 != sha256:
             shutil.rmtree(self.figure_folder(old.sha256), ignore_errors=True)
@@ -161,7 +174,7 @@ class Library:
         return self.figures_root / sha256[:16]
 
     def _delete_rows(self, doc_id: int) -> None:
-        for table in ("chunks", "figures", "pages"):
+        for table in ("chunks", "figures", "pages", "callouts"):
             self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
         self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
 
@@ -193,6 +206,14 @@ class Library:
             f"WHERE {where} ORDER BY rank LIMIT ?"
         )
         return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
+
+    def callouts_in_section(self, doc: str, section: str) -> list[dict]:
+        """The callouts that govern a section of a manual, in document order."""
+        sql = (
+            "SELECT callouts.*, documents.name AS doc FROM callouts JOIN documents ON documents.id = callouts.doc_id "
+            "WHERE documents.name = ? AND callouts.section = ? ORDER BY callouts.id"
+        )
+        return list(self.db.query(sql, [doc, section]))
 
     def term_count(self, token: str) -> int:
         """How many chunks contain ``token`` (as FTS5 indexes it)."""

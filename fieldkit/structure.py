@@ -11,13 +11,13 @@ import re
 
 from fieldkit.records import Block
 
-CALLOUT_RE = re.compile(r"^(WARNING|CAUTION|NOTE|NOTES)\b[:.]?\s*(.*)$")
+CALLOUT_RE = re.compile(r"^(WARNING|CAUTION|NOTE|NOTES)\b[:.]?\s*(.*)$", re.IGNORECASE)
 CAPTION_RE = re.compile(r"^(FIGURE|Figure|Fig\.|TABLE|Table)\s+([A-Z]?\d+(?:[-.]\d+)*[A-Z]?)\b[.:]?\s*(.*)$")
-CHAPTER_RE = re.compile(r"^(CHAPTER|Chapter|SECTION|Section|APPENDIX|Appendix|PART|Part)\s+([0-9IVXLC]+[A-Z]?)\b\.?\s*(.*)$")
+CHAPTER_RE = re.compile(r"^(CHAPTER|Chapter|SECTION|Section|APPENDIX|Appendix|PART|Part)\s*([0-9IVXLC]+[A-Z]?)\b\.?\s*(.*)$")
 CJK_ARTICLE_RE = re.compile(r"^(第\s*[0-9一二三四五六七八九十百.]+\s*[章节条])\s*(.*)$")
 # "601. GENERAL." / "6-3. BATTERY" / "8.3 Other Methods." / "32-41-00"
 NUMBERED_HEADING_RE = re.compile(r"^(\d{1,4}(?:[-.]\d{1,3}){0,3})\.?\s+([A-Z][A-Za-z0-9 ,/&()'-]{2,80}?)\.?\s*$")
-STEP_RE = re.compile(r"^(\*?\d{1,3}\.|[a-z]\.|\(\d{1,3}\)|\([a-z]\)|[•▪●◦-])\s+\S")
+STEP_RE = re.compile(r"^(\*?\d{1,3}\.|[a-z]\.|\(\d{1,3}\)|\([a-z]\)|[•▪●◦-])(\s+\S|(?<=\.)[A-Z])")
 PARAGRAPH_NUMBER_RE = re.compile(r"^(\d{1,4}(?:-\d{1,3})?)\.\s+[A-Z]")
 ATA_RE = re.compile(r"\b(\d{2}-\d{2}-\d{2})\b")
 PAGE_LABEL_PATTERNS = (
@@ -50,6 +50,19 @@ def find_page_label(lines: list[str]) -> str | None:
     return None
 
 
+def callout_kind(line: str) -> str | None:
+    """WARNING / CAUTION / NOTE when ``line`` opens a callout (the word in capitals, as manuals print
+    it; OCR may lower a letter: "WARNiNG"), else None. "Note that ..." in prose is not a callout."""
+    m = CALLOUT_RE.match(line.strip())
+    if not m:
+        return None
+    word = m.group(1)
+    if sum(c.isupper() for c in word) < len(word) - 1:
+        return None
+    kind = word.upper()
+    return "NOTE" if kind == "NOTES" else kind
+
+
 def is_heading_line(line: str) -> tuple[bool, int]:
     """(is a heading, level). Level 1 chapters, 2 numbered paragraphs, 3 short all-caps titles."""
     if CHAPTER_RE.match(line) or CJK_ARTICLE_RE.match(line):
@@ -63,7 +76,7 @@ def is_heading_line(line: str) -> tuple[bool, int]:
         and _mostly_upper(line)
         and re.search(r"[^\W\d_]{3,}", line)  # a word, not a code such as "FK-PS-31"
         and not line.rstrip().endswith(",")
-        and not CALLOUT_RE.match(line)
+        and not callout_kind(line)
     ):
         return True, 3
     return False, 0
@@ -95,7 +108,7 @@ def lines_to_blocks(lines: list[str], page: int, skip: set[int] | frozenset = fr
             if kind != "callout" or len(buf) > 1:
                 flush()
             continue
-        if CALLOUT_RE.match(line) and (line.split()[0].rstrip(":.").isupper()):
+        if callout_kind(line):
             flush()
             kind, buf = "callout", [line]
             continue

@@ -36,3 +36,39 @@ def text_pdf(path: Path, pages: list[list[str]], footer_labels: list[str] | None
             pdf.cell(0, 8, footer_labels[n], align="C")
     pdf.output(str(path))
     return path
+
+
+def scanned_pdf(path: Path, lines: list[str]) -> Path:
+    """A page that is only a picture of text (no text layer), as a scanner makes it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("L", (1240, 1754), 255)  # A4 at 150 dpi
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 30) if Path(FONT).exists() else ImageFont.load_default()
+    y = 150
+    for line in lines:
+        draw.text((120, y), line, fill=0, font=font)
+        y += 56
+    png = path.with_suffix(".png")
+    img.save(png)
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.image(str(png), x=0, y=0, w=210, h=297)
+    pdf.output(str(path))
+    png.unlink()
+    return path
+
+
+def word_per_line_pdf(path: Path, lines: list[str]) -> Path:
+    """Text drawn word by word in column order, so the text layer comes out one word per line."""
+    pdf = _pdf()
+    pdf.add_page()
+    words = [line.split() for line in lines]
+    longest = max(len(w) for w in words)
+    for col in range(longest):
+        for row, line_words in enumerate(words):
+            if col < len(line_words):
+                x = 20 + sum(pdf.get_string_width(w + " ") for w in line_words[:col])
+                pdf.text(x, 30 + row * 8, line_words[col])
+    pdf.output(str(path))
+    return path

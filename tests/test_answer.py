@@ -20,7 +20,8 @@ NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 def _numbers_grounded(answer):
     from fieldkit.guard import normalize
 
-    cited = normalize(" ".join(p.text for p in answer.citations))
+    # Cited text: the passages, and the callouts shown verbatim with their own page.
+    cited = normalize(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
     cited_numbers = set(NUMBER_RE.findall(cited))
     body = answer.answer
     # Citation markers ("[doc, p. 4 (printed 3-1)]") are ours, not content.

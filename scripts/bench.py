@@ -1,0 +1,178 @@
+"""fieldkit benchmark: medians of several runs in one process, with a bare llama-cpp-python reference.
+
+    python scripts/bench.py [--runs 5] [--shared]
+
+Reports ingest pages/s, embedding chunks/s, search latency p50/p95, ask time to first token and
+tokens/s next to a bare llama-cpp-python call on the same prompt (ratio), and peak RSS.
+With --shared (and ../shared present) it ingests the real manuals instead of the sample manual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SAMPLE_QUESTIONS = [
+    "What torque for the oil drain plug?",
+    "How long must the engine cool before I remove the drain plug?",
+    "What does fault code E-204 mean?",
+    "How much oil goes in at a filter change?",
+    "What is the output voltage limit at no load?",
+    "What do I check on the output cable during the daily inspection?",
+]
+
+
+def pct(values, q):
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo, hi = int(pos), min(int(pos) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+class CountingLLM:
+    """Wraps LocalLLM to time the model's own stream inside fieldkit's answer."""
+
+    def __init__(self, llm):
+        self.llm, self.name, self.n_ctx = llm, llm.name, llm.n_ctx
+        self.first = self.last = None
+        self.pieces = 0
+
+    def count_tokens(self, text):
+        return self.llm.count_tokens(text)
+
+    def stream_chat(self, messages, max_tokens=128, stop=None):
+        self.start, self.first, self.pieces = time.perf_counter(), None, 0
+        for piece in self.llm.stream_chat(messages, max_tokens=max_tokens, stop=stop):
+            now = time.perf_counter()
+            if self.first is None:
+                self.first = now
+            self.last, self.pieces = now, self.pieces + 1
+            yield piece
+
+
+def bare_call(llm, messages, max_tokens):
+    """The same prompt straight through llama-cpp-python: (time to first token, tokens/s)."""
+    start = time.perf_counter()
+    first = last = None
+    n = 0
+    for chunk in llm.llama.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0,
+                                                  top_k=1, repeat_penalty=1.1, stream=True):
+        if chunk["choices"][0]["delta"].get("content"):
+            now = time.perf_counter()
+            first = first or now
+            last, n = now, n + 1
+    if first is None:
+        return None, None
+    return first - start, (n - 1) / (last - first) if n > 1 and last > first else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--shared", action="store_true", help="ingest ../shared/manuals instead of the sample")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="fieldkit-bench-"))
+    os.environ["FIELDKIT_HOME"] = str(tmp / "home")
+    from fieldkit.answer import GENERATE_TOKENS, Engine, build_messages, key_quotes
+    from fieldkit.embed import Embedder
+    from fieldkit.events import Done, Token
+    from fieldkit.ingest import ingest_paths
+    from fieldkit.llm import LocalLLM
+    from fieldkit.store import Library
+
+    if args.shared and (SHARED / "manuals").is_dir():
+        docs = sorted((SHARED / "manuals").glob("*.pdf"))
+        questions = [json.loads(l)["question"] for l in (SHARED / "eval" / "dev.jsonl").read_text().splitlines()]
+    else:
+        docs = [ROOT / "manuals" / "fk200-gpu-maintenance.pdf", ROOT / "manuals" / "fk200-gpu-maintenance.md"]
+        questions = SAMPLE_QUESTIONS
+    embedder = Embedder()
+    report: dict = {"documents": [d.name for d in docs], "runs": args.runs}
+
+    # Ingest: a fresh library per run.
+    rates, library = [], None
+    ingest_runs = args.runs if not args.shared else max(1, min(args.runs, 2))
+    for run in range(ingest_runs):
+        library = Library.open(embedder.id, embedder.dim, root=tmp / f"lib{run}")
+        start = time.perf_counter()
+        results = list(ingest_paths(library, embedder, docs))
+        seconds = time.perf_counter() - start
+        rates.append(sum(r.document.pages for r in results) / seconds)
+    report["ingest_pages_per_s"] = round(statistics.median(rates), 1)
+
+    # Embedding throughput on the library's own chunk texts.
+    texts = [r["text"] for r in library.db.query("SELECT text FROM chunks")][:256]
+    rates = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        embedder.embed(texts)
+        rates.append(len(texts) / (time.perf_counter() - start))
+    report["embed_chunks_per_s"] = round(statistics.median(rates), 1)
+
+    # Search latency over all questions, every run.
+    llm = LocalLLM()
+    counting = CountingLLM(llm)
+    engine = Engine(library=library, embedder=embedder, llm=counting)
+    engine.search("warm up")
+    latencies = []
+    for _ in range(args.runs):
+        for q in questions:
+            start = time.perf_counter()
+            engine.search(q)
+            latencies.append((time.perf_counter() - start) * 1000)
+    report["search_ms_p50"] = round(pct(latencies, 0.5), 1)
+    report["search_ms_p95"] = round(pct(latencies, 0.95), 1)
+
+    # Ask: fieldkit's time to first model token / tokens/s, then the bare call on the same prompts.
+    list(engine.answer(questions[0]))  # warm: model loaded, system prompt in the KV cache
+    ttft, tps, bare_ttft, bare_tps, first_shown = [], [], [], [], []
+    prompts = []
+    for _ in range(args.runs):
+        for q in questions:
+            start = time.perf_counter()
+            shown = None
+            for event in engine.answer(q):
+                if isinstance(event, Token) and shown is None:
+                    shown = time.perf_counter() - start
+                if isinstance(event, Done) and event.answer.refused:
+                    break
+            if counting.first is not None and counting.start >= start:
+                ttft.append(counting.first - start)
+                if counting.pieces > 1 and counting.last > counting.first:
+                    tps.append((counting.pieces - 1) / (counting.last - counting.first))
+                passages = engine.search(q).passages[:3]
+                prompts.append(build_messages(llm, q, key_quotes(q, passages)))
+            if shown is not None:
+                first_shown.append(shown)
+    for messages in prompts:
+        t, r = bare_call(llm, messages, GENERATE_TOKENS)
+        if t is not None:
+            bare_ttft.append(t)
+        if r:
+            bare_tps.append(r)
+    report["ask_first_token_ms_median"] = round(statistics.median(ttft) * 1000, 1) if ttft else None
+    report["ask_first_shown_token_ms_median"] = round(statistics.median(first_shown) * 1000, 1) if first_shown else None
+    report["ask_tokens_per_s_median"] = round(statistics.median(tps), 1) if tps else None
+    report["bare_first_token_ms_median"] = round(statistics.median(bare_ttft) * 1000, 1) if bare_ttft else None
+    report["bare_tokens_per_s_median"] = round(statistics.median(bare_tps), 1) if bare_tps else None
+    if ttft and bare_ttft:
+        report["first_token_ratio_vs_bare"] = round(statistics.median(ttft) / statistics.median(bare_ttft), 2)
+    if tps and bare_tps:
+        report["tokens_per_s_ratio_vs_bare"] = round(statistics.median(tps) / statistics.median(bare_tps), 2)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Broken text layers: scans are OCRed (real rapidocr), one-word-per-line layers rejoined by layout."""
+
+from pdfs import scanned_pdf, text_pdf, word_per_line_pdf
+
+SCAN_LINES = [
+    "CHAPTER 7. HYDRAULIC PUMP",
+    "7-1. PUMP REPLACEMENT",
+    "WARNING: Release system pressure before you open any line.",
+    "a. Torque the pump mounting bolts to 42 inch-pounds.",
+    "b. Bleed the pump case drain for 30 seconds.",
+]
+
+
+def test_scanned_page_is_ocred_and_searchable(tmp_path, embedder):
+    from fieldkit.ingest import ingest_file
+    from fieldkit.retrieve import Retriever
+    from fieldkit.store import Library
+
+    path = scanned_pdf(tmp_path / "scan.pdf", SCAN_LINES)
+    library = Library.open(embedder.id, embedder.dim)
+    stages = []
+    result = ingest_file(library, embedder, path, progress=lambda name, stage, done, total: stages.append(stage))
+    assert result.document.ocr_pages == 1 and "ocr" in stages
+    page = next(library.db.query("SELECT text, ocr FROM pages"))
+    assert page["ocr"] == 1
+    text = " ".join(page["text"].split())
+    assert "42 inch-pounds" in text.replace("inch- pounds", "inch-pounds")
+    assert "Release system pressure" in text
+    top = Retriever(library, embedder).search("pump mounting bolt torque", k=1).passages[0]
+    assert "42" in top.text and top.page == 1
+    (callout,) = library.db.query("SELECT kind, text, page, section FROM callouts")
+    assert callout["kind"] == "WARNING" and "Release system pressure" in callout["text"]
+    assert callout["section"].endswith("PUMP REPLACEMENT")
+
+
+def test_good_text_layer_is_not_ocred(tmp_path, embedder):
+    from fieldkit.ingest import ingest_file
+    from fieldkit.store import Library
+
+    path = text_pdf(tmp_path / "clean.pdf", [SCAN_LINES])
+    library = Library.open(embedder.id, embedder.dim)
+    stages = []
+    result = ingest_file(library, embedder, path, progress=lambda name, stage, done, total: stages.append(stage))
+    assert result.document.ocr_pages == 0 and "ocr" not in stages
+
+
+def test_one_word_per_line_layer_is_rejoined_by_layout(tmp_path):
+    import pypdfium2 as pdfium
+
+    from fieldkit.pdf import extract_pdf
+    from fieldkit.structure import clean_text
+    from fieldkit.textlayer import words_per_line
+
+    lines = [f"Step {n}. Check the tail rotor gearbox oil level and the chip detector light." for n in range(1, 26)]
+    path = word_per_line_pdf(tmp_path / "wpl.pdf", lines)
+    raw = clean_text(pdfium.PdfDocument(str(path))[0].get_textpage().get_text_range())
+    assert words_per_line(raw) <= 1.5, "the fixture really extracts one word per line"
+    pages, _, _ = extract_pdf(path, tmp_path / "figs")
+    assert "Step 7. Check the tail rotor gearbox oil level and the chip detector light." in pages[0].text
+    assert not pages[0].ocr
+
+
+def test_quality_measure_separates_garbage_from_text():
+    from fieldkit.textlayer import quality, split_glued
+
+    good = "The barometer should be installed where the temperature is controlled within ten degrees."
+    garbage = "M&e corrections for significant differences in height between the barmeter keservoir " \
+              "and the vacuum &miber intich wsts are conducted temperatureTLuctuatmns"
+    assert quality(good) > 0.9 and quality(good) - quality(garbage) > 0.25
+    assert quality("维修记录至少保存2年，航线维修的记录保存30天。") == 1.0
+    assert split_glued("contactingtheregionalCoastandGeodeticSurvey") == "contacting the regional Coast and Geodetic Survey"
+    assert split_glued("calibration") is None
