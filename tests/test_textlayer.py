@@ -66,7 +66,7 @@ def test_quality_measure_separates_garbage_from_text():
     good = "The barometer should be installed where the temperature is controlled within ten degrees."
     garbage = "M&e corrections for significant differences in height between the barmeter keservoir " \
               "and the vacuum &miber intich wsts are conducted temperatureTLuctuatmns"
-    assert quality(good) > 0.9 and quality(good) - quality(garbage) > 0.25
+    assert quality(good) > 0.9 and quality(good) - quality(garbage) > 0.2
     assert quality("维修记录至少保存2年，航线维修的记录保存30天。") == 1.0
     assert split_glued("contactingtheregionalCoastandGeodeticSurvey") == "contacting the regional Coast and Geodetic Survey"
     assert split_glued("calibration") is None
