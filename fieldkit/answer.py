@@ -12,12 +12,15 @@ import re
 import time
 from collections.abc import Iterator
 
-from fieldkit import guard
+from fieldkit import audit, guard
 from fieldkit.events import (Answer, Citations, Done, Event, Quote, Refused, Removed, Retrieved, Token,
                              WarningFound)
 from fieldkit.evidence import assess
+from fieldkit.injection import looks_like_injection
+from fieldkit.language import detect_language
 from fieldkit.records import Callout, Passage
 from fieldkit.retrieve import CALLOUT_ORDER
+from fieldkit.session import Session, Turn
 from fieldkit.structure import callout_kind
 from fieldkit.textnorm import content_words
 
@@ -59,22 +62,25 @@ class Engine:
     def search(self, query: str, k: int = 5, doc: str | None = None):
         return self.retriever.search(query, k=k, doc=doc)
 
-    def answer(self, question: str, k: int = 5, doc: str | None = None, generate: bool = True) -> Iterator[Event]:
+    def answer(self, question: str, k: int = 5, doc: str | None = None, generate: bool = True,
+               session: Session | None = None, log: bool = True) -> Iterator[Event]:
         start = time.perf_counter()
-        result = self.retriever.search(question, k=k, doc=doc)
+        query = session.search_query(question) if session else question
+        result = self.retriever.search(query, k=k, doc=doc)
         passages = result.passages
         yield Retrieved(passages, result.seconds)
         timings = {"retrieve": round(result.seconds * 1000, 1)}
         model = self.llm.name if generate else ""
 
-        evidence = assess(self.library, question, passages)
+        evidence = assess(self.library, query, passages)
         if evidence.refuse:
             related = passages[:3]
             yield Refused(evidence.reason, related)
             timings["first_token"] = timings["total"] = _ms(start)
             text = refusal_text(evidence.reason, related)
-            yield Done(Answer(question, text, True, (), (), (), model, timings, reason=evidence.reason,
-                              related=related))
+            answer = Answer(question, text, True, (), (), (), model, timings, reason=evidence.reason, related=related)
+            self._finish(answer, session, None, log)
+            yield Done(answer)
             return
 
         cited = passages[:CONTEXT_PASSAGES]
@@ -82,31 +88,42 @@ class Engine:
         for callout in callouts:
             yield WarningFound(callout)
         quotes = key_quotes(question, cited)
-        generated, removed = "", []
+        generated, removed, turn = "", [], None
         if generate and quotes:
-            sources = "\n".join(p.text for p in cited)
-            for event in self._generate(question, quotes, sources):
+            sources = "\n".join([p.text for p in cited] + [c.text for c in callouts])
+            messages = build_messages(self.llm, question, quotes, session.history() if session else ())
+            raw: list[str] = []
+            for event in self._generate(messages, sources, question, raw):
                 if isinstance(event, Token):
-                    if "first_token" not in timings:
-                        timings["first_token"] = _ms(start)
+                    timings.setdefault("first_token", _ms(start))
                     generated += event.text
                 else:
                     removed.append(event)
                 yield event
+            turn = Turn(question, messages[-1]["content"], "".join(raw), [p.citation() for p in cited])
         timings.setdefault("first_token", _ms(start))
         figures = tuple(f for p in cited for f in p.figures)
-        yield Citations(cited, quotes, figures)
+        yield Citations(cited, tuple(quotes), figures)
         timings["total"] = _ms(start)
         text = compose(callouts, generated.strip(), quotes)
         removals = tuple(guard.Removal(r.sentence, r.reason) for r in removed)
-        yield Done(Answer(question, text, False, cited, tuple(callouts), figures, model, timings,
-                          generated=generated.strip(), removed=removals, quotes=tuple(quotes)))
+        answer = Answer(question, text, False, cited, tuple(callouts), figures, model, timings,
+                        generated=generated.strip(), removed=removals, quotes=tuple(quotes))
+        self._finish(answer, session, turn, log)
+        yield Done(answer)
 
-    def _generate(self, question: str, quotes: list[Quote], sources: str) -> Iterator[Token | Removed]:
-        """Stream the model's lead-in sentence by sentence; each sentence is shown only after the guard."""
-        messages = build_messages(self.llm, question, quotes)
+    def _finish(self, answer: Answer, session: Session | None, turn: Turn | None, log: bool) -> None:
+        if session is not None and turn is not None:
+            session.turns.append(turn)
+        if log:
+            audit.log_answer(self.library, answer, detect_language(answer.question), session.name if session else None)
+
+    def _generate(self, messages: list[dict], sources: str, question: str, raw: list[str]) -> Iterator[Token | Removed]:
+        """Stream the model's lead-in sentence by sentence; each sentence is shown only after the guard.
+        ``raw`` receives the model's unfiltered words (replayed in a session so the KV cache matches)."""
         buffer, kept = "", 0
         for piece in self.llm.stream_chat(messages, max_tokens=GENERATE_TOKENS):
+            raw.append(piece)
             buffer += piece
             sentences = guard.split_sentences(buffer)
             complete = sentences if re.search(r"[.!?\n]\s*$", buffer) else sentences[:-1]
@@ -135,8 +152,10 @@ def _checked(sentence: str, sources: str, question: str) -> Iterator[Token | Rem
         yield Token(sentence.strip() + " ")
 
 
-def build_messages(llm, question: str, quotes: list[Quote], budget_tokens: int = PROMPT_QUOTE_TOKENS) -> list[dict]:
-    """The fixed system prompt first (llama.cpp reuses its KV cache), then excerpts within the budget."""
+def build_messages(llm, question: str, quotes: list[Quote], history=(), budget_tokens: int = PROMPT_QUOTE_TOKENS
+                   ) -> list[dict]:
+    """The fixed system prompt first, then earlier turns (both reused from llama.cpp's KV cache), then
+    the excerpts within the budget and the question."""
     parts, used = [], 0
     for q in quotes:
         line = f"- {q.text}"
@@ -146,7 +165,7 @@ def build_messages(llm, question: str, quotes: list[Quote], budget_tokens: int =
         parts.append(line)
         used += cost
     user = "Excerpts:\n" + "\n".join(parts) + f"\n\nQuestion: {question}"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": SYSTEM_PROMPT}, *history, {"role": "user", "content": user}]
 
 
 def collect_callouts(passages) -> list[Callout]:
@@ -154,7 +173,8 @@ def collect_callouts(passages) -> list[Callout]:
     seen: dict[str, Callout] = {}
     for p in passages:
         for c in p.callouts:
-            seen.setdefault(c.text, c)
+            if not looks_like_injection(c.text):
+                seen.setdefault(c.text, c)
     return sorted(seen.values(), key=lambda c: CALLOUT_ORDER.get(c.kind, 3))
 
 
@@ -173,8 +193,8 @@ def key_quotes(question: str, passages, limit: int = 3) -> list[Quote]:
     scored: list[tuple[float, int, int, str, Passage]] = []
     for rank, p in enumerate(passages):
         for pos, span in enumerate(_spans(p.text)):
-            if callout_kind(span):
-                continue  # callouts are shown first, on their own
+            if callout_kind(span) or looks_like_injection(span):
+                continue  # callouts are shown first, on their own; instructions to a model never
             words = {_stem(w) for w in content_words(span)}
             overlap = len(wanted & words)
             if not overlap:
@@ -182,7 +202,11 @@ def key_quotes(question: str, passages, limit: int = 3) -> list[Quote]:
             score = overlap + (0.5 if re.search(r"\d", span) else 0.0) - 0.75 * rank
             scored.append((score, rank, pos, span, p))
     if not scored:
-        return [Quote(_spans(passages[0].text)[0], passages[0])] if passages else []
+        for p in passages[:1]:
+            for span in _spans(p.text):
+                if not (callout_kind(span) or looks_like_injection(span)):
+                    return [Quote(span, p)]
+        return []
     best = max(s[0] for s in scored)
     chosen = sorted((s for s in scored if s[0] >= best * 0.6), key=lambda s: -s[0])[:limit]
     chosen.sort(key=lambda s: (s[1], s[2]))
@@ -190,9 +214,18 @@ def key_quotes(question: str, passages, limit: int = 3) -> list[Quote]:
 
 
 def _spans(text: str) -> list[str]:
-    spans = []
+    """Quotable units: a line, a sentence of a long line, or a table row under its header row."""
+    spans, header = [], None
     for line in text.split("\n"):
         line = line.strip()
+        if " | " in line:
+            if header is None:
+                header = line
+                spans.append(line)
+            else:
+                spans.append(f"{header}\n{line}")
+            continue
+        header = None
         if len(line) <= 320:
             spans.append(line)
         else:

@@ -67,8 +67,18 @@ def _section(headings: list[tuple[int, str]]) -> str:
 
 
 def _split_long(block: Block) -> list[Block]:
-    if block.kind == "table" or len(block.text.split()) <= MAX_WORDS:
+    if len(block.text.split()) <= MAX_WORDS:
         return [block]
+    if block.kind == "table":  # row groups, each with the header row repeated
+        header, *rows = block.text.split("\n")
+        groups, buf = [], []
+        for row in rows:
+            if buf and len(" ".join([header, *buf, row]).split()) > MAX_WORDS:
+                groups.append(buf)
+                buf = []
+            buf.append(row)
+        groups.append(buf)
+        return [Block("table", "\n".join([header, *g]), block.page, block.level) for g in groups if g]
     pieces, buf = [], []
     for sentence in SENTENCE_END_RE.split(block.text):
         if buf and sum(len(s.split()) for s in buf) + len(sentence.split()) > TARGET_WORDS:

@@ -167,24 +167,34 @@ def search(query, k, doc, as_json, batch):
 @click.option("--model", help="A chat GGUF (path, or a file name in models/); default: bundled SmolLM2-135M.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
+@click.option("--session", "session_name", help="Keep a conversation: follow-up questions see the earlier ones.")
 @handle_errors
-def ask(question, k, doc, model, as_json, batch):
-    """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it)."""
+def ask(question, k, doc, model, as_json, batch, session_name):
+    """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it).
+
+    Every answer is logged in the library (see `fieldkit log export`)."""
     from fieldkit.events import Done
+    from fieldkit.session import Session
 
     if not question and not batch:
         raise UsageError("give a QUESTION or --batch FILE")
     engine = _engine(model)
-    if batch or as_json:
-        items = _questions(batch) if batch else [{"question": question}]
-        for item in items:
-            done = [e for e in engine.answer(item["question"], k=k, doc=doc) if isinstance(e, Done)][0]
-            out = done.answer.to_json()
-            if "id" in item:
-                out = {"id": item["id"], **out}
-            _print_json(out)
-        return
-    render_answer(engine.answer(question, k=k, doc=doc))
+    session = Session.load(session_name) if session_name else None
+    try:
+        if batch or as_json:
+            items = _questions(batch) if batch else [{"question": question}]
+            for item in items:
+                events = engine.answer(item["question"], k=k, doc=doc, session=session)
+                done = [e for e in events if isinstance(e, Done)][0]
+                out = done.answer.to_json()
+                if "id" in item:
+                    out = {"id": item["id"], **out}
+                _print_json(out)
+            return
+        render_answer(engine.answer(question, k=k, doc=doc, session=session))
+    finally:
+        if session is not None:
+            session.save()
 
 
 def render_answer(events) -> None:
@@ -233,11 +243,7 @@ def manuals(ctx, as_json):
     """List the loaded manuals."""
     if ctx.invoked_subcommand:
         return
-    from fieldkit.embed import EMBEDDER_ID, DIM
-    from fieldkit.store import Library
-
-    library = Library.open(EMBEDDER_ID, DIM)
-    docs = library.documents()
+    docs = _library().documents()
     if as_json:
         _print_json({"manuals": [d.__dict__ for d in docs]})
         return
@@ -259,12 +265,53 @@ def manuals(ctx, as_json):
 @handle_errors
 def manuals_remove(name):
     """Remove a manual (by file name) from the library."""
-    from fieldkit.embed import EMBEDDER_ID, DIM
-    from fieldkit.store import Library
-
-    if not Library.open(EMBEDDER_ID, DIM).remove_document(name):
+    if not _library().remove_document(name):
         raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
     _err(f"removed {name}")
+
+
+@cli.group("log")
+def log_group():
+    """The audit trail of every answer (time, question, answer, citations, model)."""
+
+
+@log_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(), help="Write here instead of stdout.")
+@handle_errors
+def log_export(fmt, output):
+    """Export the audit trail for a work order."""
+    from fieldkit import audit
+
+    text = audit.export(_library(), fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        _err(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@log_group.command("clear")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def log_clear(yes):
+    """Delete the audit trail (asks first)."""
+    from fieldkit import audit
+
+    library = _library()
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("log clear deletes the audit trail: confirm with --yes when not at a terminal")
+        click.confirm("Delete the whole audit trail? Export it first if a work order needs it", abort=True,
+                      err=True)
+    _err(f"deleted {audit.clear(library)} entries")
+
+
+def _library():
+    from fieldkit.embed import DIM, EMBEDDER_ID
+    from fieldkit.store import Library
+
+    return Library.open(EMBEDDER_ID, DIM)
 
 
 @cli.command("eval")

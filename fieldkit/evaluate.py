@@ -27,7 +27,7 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
     for item in items:
         question = item["question"]
         passages, answer = (), None
-        for event in engine.answer(question, k=k, generate=generate):
+        for event in engine.answer(question, k=k, generate=generate, log=False):
             if isinstance(event, Retrieved):
                 passages, retrieve_s = event.passages, event.seconds
             elif isinstance(event, Done):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from pathlib import Path
 
 from fieldkit.errors import BadInputError
@@ -58,9 +59,11 @@ def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True
     report = progress or (lambda *a: None)
     try:
         meta = {k: v for k, v in (pdf.get_metadata_dict() or {}).items() if v}
+        layers = [_text_layer(pdf, index, path) for index in range(len(pdf))]
+        pitch = line_pitch([lines for lines, _ in layers])
         texts, ocr_flags = [], []
-        for index in range(len(pdf)):
-            text, used_ocr = _page_text(pdf, index, path, ocr, report)
+        for index, (lines, tables) in enumerate(layers):
+            text, used_ocr = _page_text(pdf, index, with_paragraph_breaks(lines, pitch, tables), ocr, report)
             texts.append(text)
             ocr_flags.append(used_ocr)
         running = running_lines([t.split("\n") for t in texts])
@@ -82,18 +85,81 @@ def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True
         pdf.close()
 
 
-def _page_text(pdf, index: int, path: Path, ocr: bool, report) -> tuple[str, bool]:
-    from fieldkit import textlayer
+PARAGRAPH_GAP = 1.45  # a gap between baselines over 1.45x the document's usual line pitch
+
+
+def line_bottoms(textpage) -> list[tuple[str, float | None]]:
+    """The raw text layer's lines with the baseline (box bottom) of each line's first character."""
+    out, offset = [], 0
+    for line in textpage.get_text_range().split("\r\n"):
+        stripped = line.lstrip()
+        bottom = None
+        if stripped:
+            try:
+                bottom = textpage.get_charbox(offset + len(line) - len(stripped))[1]
+            except Exception:
+                bottom = None
+        out.append((line, bottom))
+        offset += len(line) + 2
+    return out
+
+
+def line_pitch(pages: list[list[tuple[str, float | None]]]) -> float:
+    """The document's line spacing inside a paragraph: a low quantile of the gaps between consecutive
+    baselines (the median is a paragraph gap in manuals of many one-line steps)."""
+    gaps = []
+    for lines in pages:
+        ys = [b for _, b in lines if b is not None]
+        gaps += [a - b for a, b in zip(ys, ys[1:]) if 2 < a - b < 60]
+    return statistics.quantiles(gaps, n=10)[2] if len(gaps) >= 10 else 12.0
+
+
+def with_paragraph_breaks(lines: list[tuple[str, float | None]], pitch: float, tables=()) -> str:
+    """Lines joined with a blank line wherever the vertical gap is larger than line spacing (or the
+    text jumps up: a new column), so blocks end where the printed paragraph does. Lines inside a
+    table's area are replaced by the table's rows ("cell | cell")."""
+    out, previous, placed = [], None, set()
+    for line, bottom in lines:
+        table = next((t for t in tables if bottom is not None and t.bottom - 1 <= bottom <= t.top + 1), None)
+        if table is not None:
+            if id(table) not in placed:
+                placed.add(id(table))
+                out += ["", *table.lines(), ""]
+            continue
+        if bottom is not None:
+            if previous is not None and (previous - bottom > PARAGRAPH_GAP * pitch or bottom - previous > pitch):
+                out.append("")
+            previous = bottom
+        out.append(line)
+    return "\n".join(out)
+
+
+def _text_layer(pdf, index: int, path: Path):
+    """(lines with their baselines, tables found by layout) of one page."""
+    from fieldkit.tables import find_tables
 
     try:
         page = pdf[index]
         textpage = page.get_textpage()
-        text = clean_text(textpage.get_text_range())
-        if textlayer.words_per_line(text) <= 1.5:
-            text = "\n".join(textlayer.layout_lines(textpage))
+        lines = line_bottoms(textpage)
+        tables = find_tables(textpage)
         textpage.close()
+        page.close()
+        return lines, tables
     except Exception as exc:
         raise BadInputError(path, f"page {index + 1} cannot be read ({exc}); the file may be damaged") from exc
+
+
+def _page_text(pdf, index: int, layer_text: str, ocr: bool, report) -> tuple[str, bool]:
+    """The page's best text: the layer, rejoined by layout when it is one word per line, or OCR."""
+    from fieldkit import textlayer
+
+    page = pdf[index]
+    text = clean_text(layer_text)
+    if textlayer.words_per_line(text) <= 1.5:
+        textpage = page.get_textpage()
+        text = "\n".join(textlayer.layout_lines(textpage))
+        textpage.close()
     used_ocr = False
     if ocr:
         score = textlayer.quality(text)
@@ -104,7 +170,7 @@ def _page_text(pdf, index: int, path: Path, ocr: bool, report) -> tuple[str, boo
             report("ocr", index, len(pdf))
             ocr_text = textlayer.repair_glued_words(clean_text("\n".join(ocr_page(page))))
             # A hidden layer behind a scan is someone else's OCR: ours wins unless clearly worse.
-            margin = 0.1 if reason.startswith("hidden") else 0.0
+            margin = 0.1 if "hidden" in reason else 0.0
             if textlayer.quality(ocr_text) > score - margin or not text.strip():
                 text, used_ocr = ocr_text, True
             report("ocr", index + 1, len(pdf))

@@ -22,7 +22,7 @@ from fieldkit.errors import LibraryError
 from fieldkit.records import CalloutBlock, Chunk, DocumentInfo, Figure, FigureImage, Page
 from fieldkit.textnorm import search_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
@@ -63,7 +63,15 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     db["callouts"].create_index(["doc_id", "section"])
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2}
+def _migration_3(db: sqlite_utils.Database) -> None:
+    db["asks"].create(
+        {"id": int, "asked_at": str, "question": str, "language": str, "answer": str, "refused": int,
+         "citations": str, "warnings": str, "removed": str, "model": str, "fieldkit_version": str, "session": str},
+        pk="id",
+    )
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
 
 
 class Library:

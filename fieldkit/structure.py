@@ -88,13 +88,18 @@ def _mostly_upper(text: str) -> bool:
 
 
 def lines_to_blocks(lines: list[str], page: int, skip: set[int] | frozenset = frozenset()) -> list[Block]:
-    """Group lines into blocks. ``skip`` holds indices of header/footer lines to leave out."""
+    """Group lines into blocks. ``skip`` holds indices of header/footer lines to leave out.
+
+    A blank line (the PDF reader puts one where the printed page leaves vertical space) ends a
+    block; so does any line that opens a heading, step, callout or caption. A bare "WARNING" or
+    "NOTE" line waits for the text that follows it.
+    """
     blocks: list[Block] = []
     kind, level, buf = "", 0, []
 
     def flush():
         nonlocal kind, level, buf
-        text = _join(buf)
+        text = "\n".join(buf) if kind == "table" else _join(buf)
         if text:
             blocks.append(Block(kind or "para", text, page, level))
         kind, level, buf = "", 0, []
@@ -103,10 +108,21 @@ def lines_to_blocks(lines: list[str], page: int, skip: set[int] | frozenset = fr
         if i in skip:
             continue
         line = raw.strip()
+        bare_callout = kind == "callout" and len(buf) == 1 and CALLOUT_RE.match(buf[0]).group(2) == ""
         if not line:
-            # A blank line ends a paragraph but not a callout heading waiting for its text.
-            if kind != "callout" or len(buf) > 1:
+            if not bare_callout:
                 flush()
+            continue
+        if " | " in line and not bare_callout:  # a table row, as the PDF reader or Markdown writes it
+            if kind != "table":
+                flush()
+                kind = "table"
+            buf.append(line)
+            continue
+        if kind == "table":
+            flush()
+        if bare_callout and not callout_kind(line):
+            buf.append(line)  # "NOTE" on its own line, then its text
             continue
         if callout_kind(line):
             flush()
@@ -117,14 +133,11 @@ def lines_to_blocks(lines: list[str], page: int, skip: set[int] | frozenset = fr
             blocks.append(Block("caption", line, page))
             continue
         heading, hlevel = is_heading_line(line)
-        if heading and not (kind == "callout" and len(buf) == 1):
+        if heading:
             flush()
             blocks.append(Block("heading", line, page, hlevel))
             continue
         if STEP_RE.match(line) or PARAGRAPH_NUMBER_RE.match(line):
-            if kind == "callout" and len(buf) == 1:
-                buf.append(line)  # "NOTE" on its own line, then its text
-                continue
             flush()
             kind, buf = "step", [line]
             continue

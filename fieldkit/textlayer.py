@@ -3,8 +3,8 @@
 - ``quality``: the share of a text's Latin words (3+ letters) that are English words or word pieces
   the embedder's vocabulary knows (with plural/past/-ing endings stripped). Scanned pages with a poor
   hidden OCR layer ("barmeter keservoir temperatureTLuctuatmns") score low; CJK text counts as good.
-- ``needs_ocr``: no text on a page that is mostly image (a scan); a text layer that is all invisible
-  (render mode 3: someone else's OCR behind a scan); or quality below ``MIN_QUALITY``.
+- ``needs_ocr``: no text on a page that is mostly image (a scan); a poor text layer that is all
+  invisible (render mode 3: someone else's OCR behind a scan); or quality below ``MIN_QUALITY``.
 - ``layout_lines``: text runs grouped into lines by their boxes, for text layers that extract one
   word per line.
 """
@@ -16,6 +16,7 @@ import re
 import statistics
 
 MIN_QUALITY = 0.55
+HIDDEN_LAYER_TRUST = 0.85  # a hidden OCR layer this good is kept (AC 43-18: 0.91-0.96; AC 43-2B: 0.74-0.79)
 SCAN_IMAGE_COVER = 0.5
 WORD_RE = re.compile(r"[A-Za-z]{3,}")
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
@@ -44,8 +45,11 @@ def _known(word: str, vocab) -> bool:
 def quality(text: str) -> float:
     """0..1; 1.0 for text with no Latin words but CJK characters, 0.0 for no text at all."""
     words = WORD_RE.findall(text)
+    cjk = len(CJK_RE.findall(text))
+    if cjk >= 10 and cjk >= sum(len(w) for w in words):
+        return 1.0  # Chinese/Japanese text: the Latin-word test does not apply
     if not words:
-        return 1.0 if len(CJK_RE.findall(text)) >= 10 else 0.0
+        return 0.0
     vocab = _vocabulary()
     return sum(_known(w, vocab) for w in words) / len(words)
 
@@ -134,8 +138,8 @@ def needs_ocr(profile: dict, text_quality: float) -> str | None:
     """Why this page should be OCRed, or None."""
     if profile["chars"] < 20:
         return "no text layer on a scanned page" if profile["image_cover"] >= SCAN_IMAGE_COVER else None
-    if profile["invisible_text"]:
-        return "hidden text layer behind a scan"
+    if profile["invisible_text"] and text_quality < HIDDEN_LAYER_TRUST:
+        return f"poor hidden text layer behind a scan (quality {text_quality:.2f})"
     if text_quality < MIN_QUALITY:
         return f"garbled text layer (quality {text_quality:.2f})"
     return None

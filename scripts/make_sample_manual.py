@@ -172,7 +172,7 @@ def write_pdf() -> None:
         else:
             pdf.set_font("DejaVu", size=10)
             pdf.multi_cell(0, 5.5, text)
-            pdf.ln(2)
+            pdf.ln(5 if kind == "callout" else 3)
     pdf.output(str(OUT / f"{STEM}.pdf"))
 
 

@@ -154,3 +154,33 @@ def test_faiss_index_follows_the_catalog(tmp_path, embedder):
     library.remove_document("a.pdf")
     assert library.vector_index().ntotal == 0
     assert [f.name for f in library.root.glob("vectors-*.faiss")] == [f"vectors-{library.generation()}.faiss"]
+
+
+def test_pdf_tables_stay_whole_and_callouts_are_records(sample_library):
+    doc = sample_library.document(SAMPLE_PDF.name)
+    chunks = list(sample_library.db.query("SELECT * FROM chunks WHERE doc_id = ?", [doc.id]))
+    (torque,) = [c for c in chunks if "Wheel lug nut" in c["text"]]
+    assert torque["kind"] == "table" and torque["page_label"] == "3-1"
+    rows = torque["text"].split("\n")
+    assert "Fastener | Part number | Torque" in rows
+    assert rows[rows.index("Fastener | Part number | Torque") + 3] == "Wheel lug nut | FK-LN-12 | 110 N·m (81 lb-ft)"
+    (faults,) = [c for c in chunks if "E-204" in c["text"]]
+    assert "E-101 | Low oil pressure | Check oil level; check sender FK-PS-31" in faults["text"].split("\n")
+    callouts = list(sample_library.db.query("SELECT kind, text, page, section FROM callouts WHERE doc_id = ?", [doc.id]))
+    assert [(c["kind"], c["page"]) for c in callouts] == [("WARNING", 2), ("CAUTION", 2), ("WARNING", 3), ("NOTE", 3),
+                                                          ("CAUTION", 4)]
+    caution = callouts[-1]
+    assert caution["text"] == "CAUTION: Use a calibrated torque wrench. Do not lubricate threads unless the table says so."
+    assert caution["section"].endswith("3-1. TORQUE VALUES")
+
+
+def test_long_table_splits_into_row_groups_with_the_header(tmp_path):
+    from fieldkit.chunking import chunk_pages
+    from fieldkit.records import Block, Page
+
+    rows = ["Part | Torque"] + [f"Bolt B-{n} with a long descriptive name here | {n} N·m" for n in range(60)]
+    page = Page(1, None, "", (Block("heading", "TORQUES", 1, 2), Block("table", "\n".join(rows), 1)))
+    chunks, _ = chunk_pages([page])
+    assert len(chunks) > 1
+    assert all(c.kind == "table" and c.text.split("\n")[0] == "Part | Torque" for c in chunks)
+    assert sum(len(c.text.split("\n")) - 1 for c in chunks) == 60
