@@ -260,6 +260,42 @@ def manuals(ctx, as_json):
     Console().print(table)
 
 
+@manuals.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def manuals_show(name, as_json):
+    """A manual's outline with pages, its revision, applicability, figures and callouts."""
+    library = _library()
+    doc = library.document(Path(name).name)
+    if doc is None:
+        raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
+    meta = json.loads(next(library.db.query("SELECT meta FROM documents WHERE id = ?", [doc.id]))["meta"] or "{}")
+    outline = library.outline(doc.name)
+    figures = list(library.db.query("SELECT page, label, caption FROM figures WHERE doc_id = ? ORDER BY page", [doc.id]))
+    callouts = list(library.db.query("SELECT kind, page, text FROM callouts WHERE doc_id = ? ORDER BY id", [doc.id]))
+    if as_json:
+        _print_json({"manual": doc.__dict__, "applicability": meta.get("applicability"), "outline": outline,
+                     "figures": figures, "callouts": callouts})
+        return
+    click.secho(f"{doc.name}: {doc.title}", bold=True)
+    click.echo(f"  format {doc.format}, {doc.pages} pages ({doc.ocr_pages} OCR), {doc.chunks} chunks, "
+               f"revision: {doc.revision or 'not stated'}")
+    if meta.get("applicability"):
+        click.echo(f"  applicability: {meta['applicability']}")
+    for item in outline:
+        label = f" ({item['page_label']})" if item["page_label"] else ""
+        click.echo(f"{'  ' * item['level']}{item['heading']}  ... p. {item['page']}{label}")
+    if figures:
+        click.secho("Figures:", bold=True)
+        for f in figures:
+            click.echo(f"  p. {f['page']}  {f['caption']}")
+    if callouts:
+        click.secho(f"Callouts: {sum(c['kind'] == 'WARNING' for c in callouts)} warnings, "
+                    f"{sum(c['kind'] == 'CAUTION' for c in callouts)} cautions, "
+                    f"{sum(c['kind'] == 'NOTE' for c in callouts)} notes", bold=True)
+
+
 @manuals.command("remove")
 @click.argument("name")
 @handle_errors

@@ -39,7 +39,8 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
             return (doc is None or p.doc == doc) and any(g in gold for g in range(p.page, p.page_end + 1))
 
         hits = [hit(p) for p in passages]
-        cited = _collapse(" ".join(p.text for p in answer.citations))
+        # What the answer shows with a citation: passages, the callouts shown first, the quotes.
+        cited = _collapse(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
         expect = item.get("expect") or []
         covered = [e for e in expect if _collapse(e) in cited]
         evidence = assess(engine.library, question, passages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -12,10 +13,12 @@ from pathlib import Path
 from fieldkit.chunking import chunk_pages
 from fieldkit.errors import BadInputError
 from fieldkit.records import DocumentInfo
+from fieldkit.structure import applicability_of, revision_of
 
 PDF_SUFFIXES = {".pdf"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
-SUPPORTED = PDF_SUFFIXES | MARKDOWN_SUFFIXES
+XML_SUFFIXES = {".xml"}
+SUPPORTED = PDF_SUFFIXES | MARKDOWN_SUFFIXES | XML_SUFFIXES
 
 # progress(document name, stage, done, total)
 Progress = Callable[[str, str, int, int], None]
@@ -53,7 +56,7 @@ def check_file(path: Path) -> None:
     if not path.exists():
         raise BadInputError(path, "file not found; check the path")
     if path.suffix.lower() not in SUPPORTED:
-        raise BadInputError(path, f"unsupported file type {path.suffix or '(none)'!r}; give .pdf or .md files")
+        raise BadInputError(path, f"unsupported file type {path.suffix or '(none)'!r}; give .pdf, .md or S1000D .xml files")
     if path.is_file() and path.stat().st_size == 0:
         raise BadInputError(path, "file is empty (0 bytes); copy it again from the source")
 
@@ -80,6 +83,11 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
             pages, figures, meta = extract_pdf(
                 path, folder, progress=lambda stage, done, total: report(name, stage, done, total), ocr=ocr)
             fmt = "pdf"
+        elif path.suffix.lower() in XML_SUFFIXES:
+            from fieldkit.s1000d import extract_s1000d
+
+            pages, figures, meta = extract_s1000d(path, folder)
+            fmt = "s1000d"
         else:
             from fieldkit.markdown import extract_markdown
 
@@ -98,7 +106,10 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
         import numpy as np
 
         vectors = np.concatenate(embeddings) if embeddings else np.zeros((0, embedder.dim), dtype=np.float32)
-        title = meta.get("Title") or _first_heading(pages) or path.stem
+        title = _title(meta.get("Title"), pages, path)
+        front = "\n".join(p.text for p in pages[:3])
+        meta.setdefault("revision", revision_of(front))
+        meta.setdefault("applicability", applicability_of(front))
         document = library.replace_document(
             name=name, path=str(path.resolve()), sha256=sha, size=path.stat().st_size, fmt=fmt, title=title,
             revision=meta.get("revision"), meta=meta, pages=pages, chunks=chunks, embeddings=vectors,
@@ -121,9 +132,13 @@ def ingest_paths(library, embedder, items: Iterable[str | Path], progress: Progr
             yield err
 
 
-def _first_heading(pages) -> str | None:
+def _title(metadata_title: str | None, pages, path: Path) -> str:
+    """The PDF's own title unless it is a tool's placeholder ("Microsoft Word - x.docx"), else the
+    first heading, else the file name."""
+    if metadata_title and not re.match(r"^(Microsoft Word - |untitled|DATE\b)", metadata_title, re.I):
+        return metadata_title
     for page in pages[:2]:
         for block in page.blocks:
             if block.kind == "heading":
                 return block.text
-    return None
+    return path.stem

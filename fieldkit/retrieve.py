@@ -107,17 +107,17 @@ CALLOUT_ORDER = {"WARNING": 0, "CAUTION": 1, "NOTE": 2}
 
 
 def governing_callouts(library, passage: Passage) -> list[Callout]:
-    """Callouts printed in the passage and those of its section on the pages up to it, verbatim,
-    WARNING before CAUTION before NOTE."""
+    """Callouts printed in the passage, those of its section on the pages up to it, and those of the
+    warning modules it references (S1000D), verbatim, WARNING before CAUTION before NOTE."""
     found: dict[str, Callout] = {}
     for line in passage.text.split("\n"):
         kind = callout_kind(line)
         if kind:
             found.setdefault(line.strip(), Callout(kind, line.strip(), passage.doc, passage.page, passage.page_label,
                                                    passage.section))
-    if passage.section:
-        for row in library.callouts_in_section(passage.doc, passage.section):
-            if row["page"] <= passage.page_end:
-                found.setdefault(row["text"], Callout(row["kind"], row["text"], passage.doc, row["page"],
-                                                      row["page_label"], row["section"]))
+    rows = library.callouts_in_section(passage.doc, passage.section) if passage.section else []
+    rows = [r for r in rows if r["page"] <= passage.page_end] + library.referenced_callouts(passage.doc)
+    for row in rows:
+        found.setdefault(row["text"], Callout(row["kind"], row["text"], row["doc"], row["page"], row["page_label"],
+                                              row["section"]))
     return sorted(found.values(), key=lambda c: CALLOUT_ORDER.get(c.kind, 3))

@@ -86,6 +86,7 @@ class Library:
         self.db.conn.execute("PRAGMA foreign_keys = ON")
         self._index = None
         self._index_generation = None
+        self._ref_cache: dict[tuple[int, str], list[dict]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -215,6 +216,22 @@ class Library:
         )
         return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
 
+    def outline(self, name: str) -> list[dict]:
+        """The document's heading tree as (level, heading, first page, printed label), in reading order."""
+        doc = self.document(name)
+        if doc is None:
+            return []
+        out, previous = [], []
+        for row in self.db.query("SELECT section, page, page_label FROM chunks WHERE doc_id = ? ORDER BY ordinal", [doc.id]):
+            path = [p for p in (row["section"] or "").split(" > ") if p]
+            common = 0
+            while common < min(len(path), len(previous)) and path[common] == previous[common]:
+                common += 1
+            for depth in range(common, len(path)):
+                out.append({"level": depth + 1, "heading": path[depth], "page": row["page"], "page_label": row["page_label"]})
+            previous = path
+        return out
+
     def callouts_in_section(self, doc: str, section: str) -> list[dict]:
         """The callouts that govern a section of a manual, in document order."""
         sql = (
@@ -222,6 +239,22 @@ class Library:
             "WHERE documents.name = ? AND callouts.section = ? ORDER BY callouts.id"
         )
         return list(self.db.query(sql, [doc, section]))
+
+    def referenced_callouts(self, doc: str) -> list[dict]:
+        """Callouts of the warning modules (S1000D info code 012) that ``doc`` references by DMC."""
+        key = (self.generation(), doc)
+        if key not in self._ref_cache:
+            self._ref_cache = {k: v for k, v in self._ref_cache.items() if k[0] == key[0]}
+            self._ref_cache[key] = self._referenced_callouts(doc)
+        return self._ref_cache[key]
+
+    def _referenced_callouts(self, doc: str) -> list[dict]:
+        sql = (
+            "SELECT callouts.*, documents.name AS doc FROM callouts JOIN documents ON documents.id = callouts.doc_id "
+            "WHERE json_extract(documents.meta, '$.dmc') IN (SELECT value FROM json_each(("
+            "SELECT json_extract(meta, '$.warning_refs') FROM documents WHERE name = ?))) ORDER BY callouts.id"
+        )
+        return list(self.db.query(sql, [doc]))
 
     def term_count(self, token: str) -> int:
         """How many chunks contain ``token`` (as FTS5 indexes it)."""

@@ -19,7 +19,12 @@ CJK_ARTICLE_RE = re.compile(r"^(第\s*[0-9一二三四五六七八九十百.]+\s
 NUMBERED_HEADING_RE = re.compile(r"^(\d{1,4}(?:[-.]\d{1,3}){0,3})\.?\s+([A-Z][A-Za-z0-9 ,/&()'-]{2,80}?)\.?\s*$")
 STEP_RE = re.compile(r"^(\*?\d{1,3}\.|[a-z]\.|\(\d{1,3}\)|\([a-z]\)|[•▪●◦-])(\s+\S|(?<=\.)[A-Z])")
 PARAGRAPH_NUMBER_RE = re.compile(r"^(\d{1,4}(?:-\d{1,3})?)\.\s+[A-Z]")
-ATA_RE = re.compile(r"\b(\d{2}-\d{2}-\d{2})\b")
+DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|[A-Z][a-z]+ \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]+ \d{4})"
+REVISION_RES = (
+    re.compile(rf"\b(?:Revision|REVISION|Rev\.)\s*(?:No\.?\s*)?[0-9A-Z]{{1,4}}\b(?:,?\s*(?:dated\s*)?{DATE})?"),
+    re.compile(rf"\b(?:CHANGE|Change|CHG)\s*(?:NO\.?\s*)?\d{{1,3}}\b(?:\s*(?:dated\s*)?{DATE})?"),
+)
+APPLICABILITY_RE = re.compile(r"\b(?:Applicability|APPLICABILITY|Effectivity|EFFECTIVITY|Applies to)\s*:?\s*([^\n.]{3,160})")
 PAGE_LABEL_PATTERNS = (
     re.compile(r"\bPage\s+([A-Z]?\d{1,4}(?:-\d{1,4})?)\b"),
     re.compile(r"^-\s*([0-9ivxlc]{1,6})\s*-$"),
@@ -172,5 +177,16 @@ def _is_cjk(ch: str) -> bool:
     return bool(ch) and ("\u3000" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef")
 
 
-def ata_numbers(text: str) -> list[str]:
-    return ATA_RE.findall(text)
+def revision_of(text: str) -> str | None:
+    """The revision / change / date a document states on its first pages ("Revision 3, 2026-03-01")."""
+    for pattern in REVISION_RES:
+        m = pattern.search(text)
+        if m:
+            return " ".join(m.group(0).split())
+    return None
+
+
+def applicability_of(text: str) -> str | None:
+    """An applicability or effectivity statement ("Applicability: FK-200 units serial FK2-0100 and on")."""
+    m = APPLICABILITY_RE.search(text)
+    return " ".join(m.group(1).split()) if m else None

@@ -102,3 +102,56 @@ def test_eval_command_reports_hits_refusals_and_latency(tmp_path):
     assert set(report["by_kind"]) == {"number", "warning", "unanswerable"}
     assert report["latency_ms"]["retrieve_p50"] > 0 and report["latency_ms"]["answer_p95"] > 0
     assert "best" in report["calibration"]
+
+
+def test_manuals_show_prints_the_outline_revision_and_applicability(tmp_path):
+    home = tmp_path / "home"
+    assert run_cli("ingest", SAMPLE_PDF, env_home=home).returncode == 0
+    r = run_cli("manuals", "show", SAMPLE_PDF.name, "--json", env_home=home)
+    out = json.loads(r.stdout)
+    assert out["manual"]["revision"] == "Revision 3, 2026-03-01"
+    assert out["applicability"] == "FK-200 units serial numbers FK2-0100 and subsequent"
+    headings = [(o["level"], o["heading"], o["page"], o["page_label"]) for o in out["outline"]]
+    assert (2, "2-2. ENGINE OIL AND FILTER CHANGE", 3, "2-1") in headings
+    assert (1, "CHAPTER 4. TROUBLESHOOTING", 5, "4-1") in headings
+    assert [f["caption"] for f in out["figures"]] == ["Figure 1-1. FK-200 Service Points",
+                                                     "Figure 2-1. Oil Drain Plug Location"]
+    r = run_cli("manuals", "show", SAMPLE_PDF.name, env_home=home)
+    assert "2-2. ENGINE OIL AND FILTER CHANGE  ... p. 3 (2-1)" in r.stdout
+    r = run_cli("manuals", "show", "nope.pdf", env_home=home)
+    assert r.returncode == 5 and "no such manual" in r.stderr
+
+
+def test_audit_log_export_and_clear(tmp_path):
+    import csv
+    import io
+
+    home = tmp_path / "home"
+    assert run_cli("ingest", SAMPLE_PDF, env_home=home).returncode == 0
+    assert run_cli("ask", "What torque for the wheel lug nut?", env_home=home).returncode == 0
+    assert run_cli("ask", "¿Cuál es el par de apriete de la tuerca de rueda?", "--json", env_home=home).returncode == 0
+    rows = json.loads(run_cli("log", "export", "--format", "json", env_home=home).stdout)
+    assert [r["language"] for r in rows] == ["en", "es"]
+    first = rows[0]
+    assert first["question"] == "What torque for the wheel lug nut?" and first["refused"] is False
+    assert first["citations"][0]["revision"] == "Revision 3, 2026-03-01"
+    assert first["model"] == "SmolLM2-135M-Instruct.Q4_1.gguf" and first["fieldkit_version"]
+    table = list(csv.DictReader(io.StringIO(run_cli("log", "export", "--format", "csv", env_home=home).stdout)))
+    assert len(table) == 2 and "fk200-gpu-maintenance.pdf rev Revision 3, 2026-03-01 p.4 (3-1)" in table[0]["citations"]
+    r = run_cli("log", "clear", env_home=home, input="")
+    assert r.returncode == 5 and "--yes" in r.stderr
+    assert len(json.loads(run_cli("log", "export", "--format", "json", env_home=home).stdout)) == 2
+    assert run_cli("log", "clear", "--yes", env_home=home).returncode == 0
+    assert json.loads(run_cli("log", "export", "--format", "json", env_home=home).stdout) == []
+
+
+def test_session_follow_up_uses_the_previous_question(tmp_path):
+    home = tmp_path / "home"
+    assert run_cli("ingest", SAMPLE_PDF, env_home=home).returncode == 0
+    r1 = json.loads(run_cli("ask", "What torque for the wheel lug nut?", "--session", "job42", "--json",
+                            env_home=home).stdout)
+    r2 = json.loads(run_cli("ask", "and the battery clamp?", "--session", "job42", "--json", env_home=home).stdout)
+    assert not r2["refused"] and "6 N·m (4.4 lb-ft)" in r2["answer"]
+    assert (home / "sessions" / "job42.json").is_file()
+    session = json.loads((home / "sessions" / "job42.json").read_text())
+    assert [t["question"] for t in session["turns"]] == [r1["question"], r2["question"]]
