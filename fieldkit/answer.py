@@ -84,6 +84,8 @@ class Engine:
             return
 
         cited = passages[:CONTEXT_PASSAGES]
+        # A lower-ranked passage whose WARNING/CAUTION or figure caption speaks to the question is cited too.
+        cited += tuple(p for p in passages[CONTEXT_PASSAGES:] if _speaks_to(question, p))
         callouts = collect_callouts(cited)
         for callout in callouts:
             yield WarningFound(callout)
@@ -102,7 +104,7 @@ class Engine:
                 yield event
             turn = Turn(question, messages[-1]["content"], "".join(raw), [p.citation() for p in cited])
         timings.setdefault("first_token", _ms(start))
-        figures = tuple(f for p in cited for f in p.figures)
+        figures = tuple({(f.doc, f.page, f.label): f for p in cited for f in p.figures}.values())
         yield Citations(cited, tuple(quotes), figures)
         timings["total"] = _ms(start)
         text = compose(callouts, generated.strip(), quotes)
@@ -178,6 +180,13 @@ def collect_callouts(passages) -> list[Callout]:
     return sorted(seen.values(), key=lambda c: CALLOUT_ORDER.get(c.kind, 3))
 
 
+def _speaks_to(question: str, passage: Passage) -> bool:
+    """Does a warning/caution or a figure caption of the passage share two content words with the question?"""
+    wanted = {_stem(w) for w in content_words(question) if len(w) > 2}
+    texts = [c.text for c in passage.callouts if c.kind in ("WARNING", "CAUTION")] + [f.caption for f in passage.figures]
+    return any(len(wanted & {_stem(w) for w in content_words(t)}) >= 2 for t in texts)
+
+
 def _stem(word: str) -> str:
     word = word.lower()
     for suffix in ("ing", "ed", "es", "s"):
@@ -193,8 +202,8 @@ def key_quotes(question: str, passages, limit: int = 3) -> list[Quote]:
     scored: list[tuple[float, int, int, str, Passage]] = []
     for rank, p in enumerate(passages):
         for pos, span in enumerate(_spans(p.text)):
-            if callout_kind(span) or looks_like_injection(span):
-                continue  # callouts are shown first, on their own; instructions to a model never
+            if callout_kind(span):
+                continue  # callouts are shown first, on their own
             words = {_stem(w) for w in content_words(span)}
             overlap = len(wanted & words)
             if not overlap:
@@ -204,7 +213,7 @@ def key_quotes(question: str, passages, limit: int = 3) -> list[Quote]:
     if not scored:
         for p in passages[:1]:
             for span in _spans(p.text):
-                if not (callout_kind(span) or looks_like_injection(span)):
+                if not callout_kind(span):
                     return [Quote(span, p)]
         return []
     best = max(s[0] for s in scored)
@@ -226,10 +235,11 @@ def _spans(text: str) -> list[str]:
                 spans.append(f"{header}\n{line}")
             continue
         header = None
-        if len(line) <= 320:
+        if len(line) <= 320 and not looks_like_injection(line):
             spans.append(line)
-        else:
-            spans.extend(s.strip() for s in re.split(r"(?<=[.;])\s+(?=[A-Z(])", line) if s.strip())
+        else:  # long, or carrying text aimed at a model: sentence by sentence, those dropped
+            spans.extend(s.strip() for s in re.split(r"(?<=[.;!?])\s+(?=[A-Z(])", line)
+                         if s.strip() and not looks_like_injection(s))
     return [s for s in spans if s]
 
 

@@ -15,10 +15,7 @@ from fieldkit import __version__
 
 
 def log_answer(library, answer, language: str, session: str | None = None) -> int:
-    revisions = {d.name: d.revision for d in library.documents()}
-    citations = [
-        {**p.citation(), "revision": revisions.get(p.doc)} for p in answer.citations
-    ]
+    citations = [p.citation() for p in answer.citations]
     row = {
         "asked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "question": answer.question,

@@ -45,8 +45,8 @@ def chunk_pages(pages: list[Page]) -> tuple[list[Chunk], list[CalloutBlock]]:
                 page_headings.append(block.text)
                 continue
             if block.kind == "callout":
-                callouts.append(CalloutBlock(callout_kind(block.text) or "NOTE", block.text, page.number, page.label,
-                                             _section(headings)))
+                callouts.append(CalloutBlock(block.callout or callout_kind(block.text) or "NOTE", block.text,
+                                             page.number, page.label, _section(headings)))
             for piece in _split_long(block):
                 words = sum(len(b.text.split()) for b in current)
                 if current and (words + len(piece.text.split()) > MAX_WORDS or words >= TARGET_WORDS):

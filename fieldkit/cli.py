@@ -225,9 +225,9 @@ def render_answer(events) -> None:
                 for q in event.quotes:
                     click.echo(f'  "{q.text}"')
                     click.secho(f"    [{q.passage.cite_short()}]", dim=True)
-            click.secho("Sources:", bold=True)
+            click.secho("Sources (for the work record):", bold=True)
             for p in event.passages:
-                click.echo(f"  {p.cite_short()}")
+                click.echo(f"  {p.work_record()}")
             for f in event.figures:
                 click.echo(f"  {f.label}: {f.caption} -> {f.image_path}")
         elif isinstance(event, Done):

@@ -9,6 +9,12 @@ from fieldkit.events import Done, Retrieved
 from fieldkit.evidence import DENSE_FLOOR, assess
 
 
+def _figure_key(text: str) -> str | None:
+    """"FIGURE 6-2" and "Figure 6-2" name the same figure."""
+    m = re.match(r"^(?:figure|fig\.)\s+([A-Z]?\d+(?:[-.]\d+)*)", text.strip(), re.IGNORECASE)
+    return m.group(1).upper() if m else None
+
+
 def _collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -44,6 +50,9 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
         expect = item.get("expect") or []
         covered = [e for e in expect if _collapse(e) in cited]
         evidence = assess(engine.library, question, passages)
+        ungrounded = ungrounded_numbers(answer)
+        wanted_figures = {_figure_key(e) for e in expect if _figure_key(e)}
+        shown_figures = {_figure_key(f.label) for f in answer.figures}
         rows.append({
             "id": item.get("id"), "kind": item.get("kind", "unknown"), "answerable": bool(gold),
             "hit1": bool(hits[:1] and hits[0]), "hit5": any(hits[:5]),
@@ -53,17 +62,34 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
             "unknown_identifiers": list(evidence.unknown_identifiers),
             "retrieve_ms": round(retrieve_s * 1000, 1), "answer_ms": answer.timings_ms.get("total"),
             "first_token_ms": answer.timings_ms.get("first_token"),
-            "removed": len(answer.removed), "answer": answer.answer,
+            "removed": len(answer.removed), "ungrounded_numbers": ungrounded, "answer": answer.answer,
+            "figures_expected": len(wanted_figures), "figures_returned": len(wanted_figures & shown_figures),
             "pages": [[p.doc, p.page] for p in passages],
         })
     return summarize(rows), rows
+
+
+NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def ungrounded_numbers(answer) -> list[str]:
+    """Numbers in the answer text that occur in none of its cited passages or callouts (citation
+    markers aside). The promise is that this list is always empty."""
+    from fieldkit.guard import normalize
+
+    if answer.refused:
+        return []
+    cited = normalize(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
+    known = set(NUMBER_RE.findall(cited))
+    body = normalize(re.sub(r"\[[^\]]*\]", "", answer.answer))
+    return [n for n in NUMBER_RE.findall(body) if n not in known]
 
 
 def _block(rows: list[dict]) -> dict:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     expect_total = sum(r["expect_total"] for r in answerable)
-    out = {"n": len(rows)}
+    out = {"n": len(rows), "ungrounded_numbers": sum(len(r["ungrounded_numbers"]) for r in rows)}
     if answerable:
         out.update({
             "answerable": len(answerable),
@@ -72,6 +98,9 @@ def _block(rows: list[dict]) -> dict:
             "expect_coverage": round(sum(r["expect_covered"] for r in answerable) / expect_total, 3) if expect_total else None,
             "false_refusals": sum(r["refused"] for r in answerable),
         })
+        if any(r["figures_expected"] for r in answerable):
+            out["figure_records"] = (f"{sum(r['figures_returned'] for r in answerable)}/"
+                                     f"{sum(r['figures_expected'] for r in answerable)}")
     if unanswerable:
         out.update({"unanswerable": len(unanswerable), "refused_unanswerable": sum(r["refused"] for r in unanswerable)})
     return out
@@ -123,16 +152,19 @@ def calibrate_floor(rows: list[dict]) -> dict:
 
 
 def format_report(report: dict) -> str:
-    lines = ["kind            n  hit@1  hit@5  expect  false-ref  refused-unans"]
+    lines = ["kind            n  hit@1  hit@5  expect  false-ref  refused-unans  ungrounded-numbers"]
 
     def row(name, b):
         return (f"{name:14} {b['n']:2}  {_f(b.get('hit@1'))}  {_f(b.get('hit@5'))}  {_f(b.get('expect_coverage'))}"
                 f"  {b.get('false_refusals', '-')!s:>9}  "
-                + (f"{b['refused_unanswerable']}/{b['unanswerable']}" if "unanswerable" in b else "-"))
+                + (f"{b['refused_unanswerable']}/{b['unanswerable']}" if "unanswerable" in b else "-").rjust(13)
+                + f"  {b['ungrounded_numbers']:>18}")
 
     for kind, b in report["by_kind"].items():
         lines.append(row(kind, b))
     lines.append(row("ALL", report["overall"]))
+    if "figure_records" in report["overall"]:
+        lines.append(f"expected figures returned as figure records: {report['overall']['figure_records']}")
     lat = report["latency_ms"]
     lines.append(f"retrieval p50/p95 {lat['retrieve_p50']}/{lat['retrieve_p95']} ms; "
                  f"answer p50/p95 {lat['answer_p50']}/{lat['answer_p95']} ms")

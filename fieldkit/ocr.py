@@ -48,5 +48,14 @@ class PageOCR:
         return [" ".join(b[3] for b in sorted(line, key=lambda b: b[2])) for line in lines]
 
 
+    @classmethod
+    def read_line(cls, image) -> str:
+        """Recognise one line of text that fills the image (no detection step: fast on small crops)."""
+        import numpy as np
+
+        result, _ = cls.engine()(np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True)
+        return " ".join(r[0] for r in result or [])
+
+
 def ocr_page(page) -> list[str]:
     return PageOCR.lines(page.render(scale=OCR_SCALE).to_pil())

@@ -59,7 +59,8 @@ def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True
     report = progress or (lambda *a: None)
     try:
         meta = {k: v for k, v in (pdf.get_metadata_dict() or {}).items() if v}
-        layers = [_text_layer(pdf, index, path) for index in range(len(pdf))]
+        banners: dict = {}
+        layers = [_text_layer(pdf, index, path, banners) for index in range(len(pdf))]
         pitch = line_pitch([lines for lines, _ in layers])
         texts, ocr_flags = [], []
         for index, (lines, tables) in enumerate(layers):
@@ -134,8 +135,9 @@ def with_paragraph_breaks(lines: list[tuple[str, float | None]], pitch: float, t
     return "\n".join(out)
 
 
-def _text_layer(pdf, index: int, path: Path):
-    """(lines with their baselines, tables found by layout) of one page."""
+def _text_layer(pdf, index: int, path: Path, banners: dict):
+    """(lines with their baselines, tables found by layout) of one page. Callout banners printed as
+    pictures ("CAUTION" in a box, as Army TMs do) are read by OCR and put in as lines of their own."""
     from fieldkit.tables import find_tables
 
     try:
@@ -144,6 +146,11 @@ def _text_layer(pdf, index: int, path: Path):
         lines = line_bottoms(textpage)
         tables = find_tables(textpage)
         textpage.close()
+        for kind, bottom in banner_callouts(page, banners):
+            at = next((i for i, (_, b) in enumerate(lines) if b is not None and b < bottom), None)
+            if at is not None:
+                lines.insert(at, (kind, None))
+                lines.insert(at, ("", None))
         page.close()
         return lines, tables
     except Exception as exc:
@@ -215,6 +222,42 @@ def _edge_lines(lines: list[str], label: str | None) -> set[int]:
         ):
             skip.add(i)
     return skip
+
+
+def banner_callouts(page, cache: dict) -> list[tuple[str, float]]:
+    """(WARNING | CAUTION | NOTE, bottom y) for small banner-shaped images that say so (OCR, cached
+    per distinct image)."""
+    import hashlib
+
+    import pypdfium2.raw as raw
+
+    from fieldkit.structure import callout_kind
+
+    width, height = page.get_size()
+    found = []
+    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        w, h = right - left, top - bottom
+        if not (8 <= h <= 40 and w / h >= 2.2 and w <= 200):
+            continue
+        try:
+            key = hashlib.sha1(bytes(obj.get_bitmap().buffer)).hexdigest()
+        except Exception:
+            key = None
+        if key is None or key not in cache:
+            from fieldkit.ocr import PageOCR
+
+            crop = (max(0, left - 2), max(0, bottom - 2), max(0, width - right - 2), max(0, height - top - 2))
+            text = PageOCR.read_line(page.render(scale=3, crop=crop).to_pil()).replace(" ", "")
+            kind = callout_kind(text) if len(text) <= 10 else None
+            if key is None:
+                if kind:
+                    found.append((kind, bottom))
+                continue
+            cache[key] = kind
+        if cache[key]:
+            found.append((cache[key], bottom))
+    return found
 
 
 def _page_figures(page, number: int, blocks, figure_dir: Path) -> list[FigureImage]:

@@ -13,6 +13,7 @@ class Block:
     text: str
     page: int  # 1-based PDF page index (1 for a Markdown file)
     level: int = 0  # heading depth (1 = top)
+    callout: str = ""  # WARNING | CAUTION | NOTE for a callout block
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Passage:
     dense: float = 0.0  # cosine similarity with the question
     figures: tuple[Figure, ...] = field(default=())
     callouts: tuple[Callout, ...] = field(default=())  # those in the text and those governing its section
+    revision: str | None = None  # of the document, where it states one
 
     def citation(self) -> dict:
         return {
@@ -110,12 +112,24 @@ class Passage:
             "page_label": self.page_label,
             "section": self.section,
             "text": self.text,
+            "revision": self.revision,
+            "figures": [f.label for f in self.figures],
         }
 
     def cite_short(self) -> str:
         label = f" (printed {self.page_label})" if self.page_label else ""
         section = f", {self.section}" if self.section else ""
         return f"{self.doc}, p. {self.page}{label}{section}"
+
+    def work_record(self) -> str:
+        """One line to paste into a work order: manual, revision, section, page, printed page, figures."""
+        parts = [self.doc + (f" ({self.revision})" if self.revision else "")]
+        if self.section:
+            parts.append(self.section.split(" > ")[-1])
+        parts.append(f"page {self.page}" + (f" (printed {self.page_label})" if self.page_label else ""))
+        if self.figures:
+            parts.append(", ".join(f.label for f in self.figures))
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ class Retriever:
             passages.append(Passage(
                 chunk_id=cid, doc=row["doc"], page=row["page"], page_end=row["page_end"],
                 page_label=row["page_label"], section=row["section"] or "", kind=row["kind"], text=row["text"],
-                score=round(fused[cid], 6), dense=round(float(cos), 4),
+                score=round(fused[cid], 6), dense=round(float(cos), 4), revision=row["revision"],
             ))
         passages = [self._attach(p) for p in passages]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
@@ -107,8 +107,8 @@ CALLOUT_ORDER = {"WARNING": 0, "CAUTION": 1, "NOTE": 2}
 
 
 def governing_callouts(library, passage: Passage) -> list[Callout]:
-    """Callouts printed in the passage, those of its section on the pages up to it, and those of the
-    warning modules it references (S1000D), verbatim, WARNING before CAUTION before NOTE."""
+    """Callouts printed in the passage, those of its section on its pages and the page before, and
+    those of the warning modules it references (S1000D), verbatim, WARNING > CAUTION > NOTE."""
     found: dict[str, Callout] = {}
     for line in passage.text.split("\n"):
         kind = callout_kind(line)
@@ -116,7 +116,9 @@ def governing_callouts(library, passage: Passage) -> list[Callout]:
             found.setdefault(line.strip(), Callout(kind, line.strip(), passage.doc, passage.page, passage.page_label,
                                                    passage.section))
     rows = library.callouts_in_section(passage.doc, passage.section) if passage.section else []
-    rows = [r for r in rows if r["page"] <= passage.page_end] + library.referenced_callouts(passage.doc)
+    # A callout governs the steps that follow it: the passage's pages and the page before.
+    rows = [r for r in rows if passage.page - 1 <= r["page"] <= passage.page_end]
+    rows += library.referenced_callouts(passage.doc)
     for row in rows:
         found.setdefault(row["text"], Callout(row["kind"], row["text"], row["doc"], row["page"], row["page_label"],
                                               row["section"]))

@@ -197,7 +197,7 @@ class Library:
             return {}
         marks = ",".join("?" * len(ids))
         sql = (
-            "SELECT chunks.id, chunks.doc_id, documents.name AS doc, chunks.page, chunks.page_end, "
+            "SELECT chunks.id, chunks.doc_id, documents.name AS doc, documents.revision, chunks.page, chunks.page_end, "
             "chunks.page_label, chunks.section, chunks.kind, chunks.text FROM chunks "
             f"JOIN documents ON documents.id = chunks.doc_id WHERE chunks.id IN ({marks})"
         )

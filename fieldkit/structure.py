@@ -11,7 +11,7 @@ import re
 
 from fieldkit.records import Block
 
-CALLOUT_RE = re.compile(r"^(WARNING|CAUTION|NOTE|NOTES)\b[:.]?\s*(.*)$", re.IGNORECASE)
+CALLOUT_RE = re.compile(r"^(WARNING|CAUTION|NOTE|NOTES)\b\s*([:.\-—–]?)\s*(.*)$", re.IGNORECASE)
 CAPTION_RE = re.compile(r"^(FIGURE|Figure|Fig\.|TABLE|Table)\s+([A-Z]?\d+(?:[-.]\d+)*[A-Z]?)\b[.:]?\s*(.*)$")
 CHAPTER_RE = re.compile(r"^(CHAPTER|Chapter|SECTION|Section|APPENDIX|Appendix|PART|Part)\s*([0-9IVXLC]+[A-Z]?)\b\.?\s*(.*)$")
 CJK_ARTICLE_RE = re.compile(r"^(第\s*[0-9一二三四五六七八九十百.]+\s*[章节条])\s*(.*)$")
@@ -59,8 +59,9 @@ def callout_kind(line: str) -> str | None:
     """WARNING / CAUTION / NOTE when ``line`` opens a callout (the word in capitals, as manuals print
     it; OCR may lower a letter: "WARNiNG"), else None. "Note that ..." in prose is not a callout."""
     m = CALLOUT_RE.match(line.strip())
-    if not m:
-        return None
+    if not m or (m.group(3) and not m.group(2)):
+        return None  # "CAUTION Panel TEST - All lights ..." names the caution panel; a callout is
+        # "CAUTION" alone on its line (its text follows) or "CAUTION: text"
     word = m.group(1)
     if sum(c.isupper() for c in word) < len(word) - 1:
         return None
@@ -106,14 +107,15 @@ def lines_to_blocks(lines: list[str], page: int, skip: set[int] | frozenset = fr
         nonlocal kind, level, buf
         text = "\n".join(buf) if kind == "table" else _join(buf)
         if text:
-            blocks.append(Block(kind or "para", text, page, level))
+            callout = callout_kind(buf[0]) or "" if kind == "callout" else ""
+            blocks.append(Block(kind or "para", text, page, level, callout))
         kind, level, buf = "", 0, []
 
     for i, raw in enumerate(lines):
         if i in skip:
             continue
         line = raw.strip()
-        bare_callout = kind == "callout" and len(buf) == 1 and CALLOUT_RE.match(buf[0]).group(2) == ""
+        bare_callout = kind == "callout" and len(buf) == 1 and CALLOUT_RE.match(buf[0]).group(3) == ""
         if not line:
             if not bare_callout:
                 flush()

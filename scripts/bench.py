@@ -21,6 +21,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+FOLLOW_UPS = {
+    "sample": [("What torque for the wheel lug nut?", "and for the battery terminal clamp?"),
+               ("How much oil goes in at a filter change?", "and how often is it changed?"),
+               ("What does fault code E-204 mean?", "and E-317?")],
+    "shared": [("when do i let go of the starter on the OH-58, what N1?", "and when does the ENGINE OUT light come on?"),
+               ("huey fire detector test - how quick should the light come on?", "how long can I hold the button?"),
+               ("drying a wet avionics box in the vacuum oven - what temp?", "and for how long?")],
+}
 SAMPLE_QUESTIONS = [
     "What torque for the oil drain plug?",
     "How long must the engine cool before I remove the drain plug?",
@@ -134,14 +142,14 @@ def main() -> int:
     report["search_ms_p95"] = round(pct(latencies, 0.95), 1)
 
     # Ask: fieldkit's time to first model token / tokens/s, then the bare call on the same prompts.
-    list(engine.answer(questions[0]))  # warm: model loaded, system prompt in the KV cache
+    list(engine.answer(questions[0], log=False))  # warm: model loaded, system prompt in the KV cache
     ttft, tps, bare_ttft, bare_tps, first_shown = [], [], [], [], []
     prompts = []
     for _ in range(args.runs):
         for q in questions:
             start = time.perf_counter()
             shown = None
-            for event in engine.answer(q):
+            for event in engine.answer(q, log=False):
                 if isinstance(event, Token) and shown is None:
                     shown = time.perf_counter() - start
                 if isinstance(event, Done) and event.answer.refused:
@@ -169,6 +177,21 @@ def main() -> int:
         report["first_token_ratio_vs_bare"] = round(statistics.median(ttft) / statistics.median(bare_ttft), 2)
     if tps and bare_tps:
         report["tokens_per_s_ratio_vs_bare"] = round(statistics.median(tps) / statistics.median(bare_tps), 2)
+    # Follow-ups in one session: the earlier turn is a prefix llama.cpp already holds in its KV cache.
+    from fieldkit.session import Session
+
+    first_ttft, follow_ttft = [], []
+    pairs = FOLLOW_UPS["shared" if args.shared and (SHARED / "manuals").is_dir() else "sample"]
+    for _ in range(args.runs):
+        for first, follow in pairs:
+            session = Session("bench")
+            for question, bucket in ((first, first_ttft), (follow, follow_ttft)):
+                start = time.perf_counter()
+                list(engine.answer(question, session=session, log=False))
+                if counting.first is not None and counting.start >= start:
+                    bucket.append(counting.first - start)
+    report["session_first_question_first_token_ms_median"] = round(statistics.median(first_ttft) * 1000, 1) if first_ttft else None
+    report["follow_up_first_token_ms_median"] = round(statistics.median(follow_ttft) * 1000, 1) if follow_ttft else None
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report, indent=2))
     return 0

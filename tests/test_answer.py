@@ -18,15 +18,9 @@ NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _numbers_grounded(answer):
-    from fieldkit.guard import normalize
+    from fieldkit.evaluate import ungrounded_numbers
 
-    # Cited text: the passages, and the callouts shown verbatim with their own page.
-    cited = normalize(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
-    cited_numbers = set(NUMBER_RE.findall(cited))
-    body = answer.answer
-    # Citation markers ("[doc, p. 4 (printed 3-1)]") are ours, not content.
-    body = re.sub(r"\[[^\]]*\]", "", body)
-    return [n for n in NUMBER_RE.findall(normalize(body)) if n not in cited_numbers]
+    return ungrounded_numbers(answer)
 
 
 def test_answer_stream_order_and_grounding(engine):
