@@ -59,14 +59,14 @@ class Engine:
             self._llm = LocalLLM(self._model)
         return self._llm
 
-    def search(self, query: str, k: int = 5, doc: str | None = None):
-        return self.retriever.search(query, k=k, doc=doc)
+    def search(self, query: str, k: int = 5, doc: str | None = None, applies_to: str | None = None):
+        return self.retriever.search(query, k=k, doc=doc, applies_to=applies_to)
 
     def answer(self, question: str, k: int = 5, doc: str | None = None, generate: bool = True,
-               session: Session | None = None, log: bool = True) -> Iterator[Event]:
+               session: Session | None = None, log: bool = True, applies_to: str | None = None) -> Iterator[Event]:
         start = time.perf_counter()
         query = session.search_query(question) if session else question
-        result = self.retriever.search(query, k=k, doc=doc)
+        result = self.retriever.search(query, k=k, doc=doc, applies_to=applies_to)
         passages = result.passages
         yield Retrieved(passages, result.seconds)
         timings = {"retrieve": round(result.seconds * 1000, 1)}

@@ -133,22 +133,23 @@ def _search_json(result) -> dict:
 @click.argument("query", required=False)
 @click.option("-k", default=5, show_default=True, help="How many passages.")
 @click.option("--doc", help="Only this manual (file name).")
+@click.option("--applies-to", help="Only manuals whose applicability/effectivity or title mentions this (e.g. a serial).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
 @handle_errors
-def search(query, k, doc, as_json, batch):
+def search(query, k, doc, applies_to, as_json, batch):
     """Ranked passages for QUERY, with manual, page, printed page label and section."""
     if not query and not batch:
         raise UsageError("give a QUERY or --batch FILE")
     engine = _engine()
     if batch:
         for item in _questions(batch):
-            out = _search_json(engine.search(item["question"], k=k, doc=doc))
+            out = _search_json(engine.search(item["question"], k=k, doc=doc, applies_to=applies_to))
             if "id" in item:
                 out = {"id": item["id"], **out}
             _print_json(out)
         return
-    result = engine.search(query, k=k, doc=doc)
+    result = engine.search(query, k=k, doc=doc, applies_to=applies_to)
     if as_json:
         _print_json(_search_json(result))
         return
@@ -164,12 +165,13 @@ def search(query, k, doc, as_json, batch):
 @click.argument("question", required=False)
 @click.option("-k", default=5, show_default=True, help="How many passages to retrieve.")
 @click.option("--doc", help="Only this manual (file name).")
+@click.option("--applies-to", help="Only manuals whose applicability/effectivity or title mentions this (e.g. a serial).")
 @click.option("--model", help="A chat GGUF (path, or a file name in models/); default: bundled SmolLM2-135M.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
 @click.option("--session", "session_name", help="Keep a conversation: follow-up questions see the earlier ones.")
 @handle_errors
-def ask(question, k, doc, model, as_json, batch, session_name):
+def ask(question, k, doc, applies_to, model, as_json, batch, session_name):
     """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it).
 
     Every answer is logged in the library (see `fieldkit log export`)."""
@@ -184,14 +186,14 @@ def ask(question, k, doc, model, as_json, batch, session_name):
         if batch or as_json:
             items = _questions(batch) if batch else [{"question": question}]
             for item in items:
-                events = engine.answer(item["question"], k=k, doc=doc, session=session)
+                events = engine.answer(item["question"], k=k, doc=doc, session=session, applies_to=applies_to)
                 done = [e for e in events if isinstance(e, Done)][0]
                 out = done.answer.to_json()
                 if "id" in item:
                     out = {"id": item["id"], **out}
                 _print_json(out)
             return
-        render_answer(engine.answer(question, k=k, doc=doc, session=session))
+        render_answer(engine.answer(question, k=k, doc=doc, session=session, applies_to=applies_to))
     finally:
         if session is not None:
             session.save()

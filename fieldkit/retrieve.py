@@ -34,18 +34,26 @@ class Retriever:
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
 
-    def search(self, query: str, k: int = 5, doc: str | None = None) -> SearchResult:
+    def search(self, query: str, k: int = 5, doc: str | None = None, applies_to: str | None = None) -> SearchResult:
+        """Top ``k`` passages, optionally only from manual ``doc`` and/or manuals whose applicability
+        (effectivity) statement or title mentions ``applies_to``."""
         start = time.perf_counter()
+        docs = None
+        if doc is not None:
+            docs = frozenset([doc])
+        if applies_to:
+            applicable = self.library.applicable_documents(applies_to)
+            docs = applicable if docs is None else docs & applicable
         qvec = self.embedder.embed_one(query)
-        dense = self._dense(qvec, doc)
+        dense = self._dense(qvec, docs)
         match = fts_query(query)
-        lexical = self.library.fts(match, self.pool, doc) if match else []
+        lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
         fused: dict[int, float] = {}
         for rank, (cid, _) in enumerate(dense):
             fused[cid] = fused.get(cid, 0.0) + self.dense_weight / (self.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(lexical):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        named = self._named_docs(query) if doc is None else set()
+        named = self._named_docs(query) if docs is None else set()
         if named:
             pool_rows = self.library.chunk_rows(list(fused))
             for cid in fused:
@@ -79,18 +87,18 @@ class Retriever:
                 named.add(d.name)
         return named
 
-    def _dense(self, qvec: np.ndarray, doc: str | None) -> list[tuple[int, float]]:
+    def _dense(self, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
         import faiss
 
         faiss.omp_set_num_threads(1)  # 2 OpenMP threads are >10x slower for single queries
         index = self.library.vector_index()
-        if index.ntotal == 0:
+        if index.ntotal == 0 or docs == frozenset():
             return []
-        want = self.pool if doc is None else min(index.ntotal, self.pool * 10)
+        want = self.pool if docs is None else min(index.ntotal, self.pool * 10)
         scores, ids = index.search(qvec.reshape(1, -1), min(want, index.ntotal))
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        if doc is not None:
-            allowed = {r["id"] for r in self.library.chunk_rows([i for i, _ in pairs]).values() if r["doc"] == doc}
+        if docs is not None:
+            allowed = {r["id"] for r in self.library.chunk_rows([i for i, _ in pairs]).values() if r["doc"] in docs}
             pairs = [p for p in pairs if p[0] in allowed]
         return pairs[: self.pool]
 

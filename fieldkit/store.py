@@ -203,18 +203,25 @@ class Library:
         )
         return {row["id"]: row for row in self.db.query(sql, ids)}
 
-    def fts(self, match: str, limit: int, doc: str | None = None) -> list[tuple[int, float]]:
-        """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression."""
+    def fts(self, match: str, limit: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression, within ``docs``."""
         where, params = "chunks_fts MATCH ?", [match]
-        if doc:
-            where += " AND documents.name = ?"
-            params.append(doc)
+        if docs is not None:
+            where += f" AND documents.name IN ({','.join('?' * len(docs))})"
+            params += sorted(docs)
         sql = (
             "SELECT chunks.id, bm25(chunks_fts, 1.0, 0.6, 0.3) AS rank FROM chunks_fts "
             "JOIN chunks ON chunks.id = chunks_fts.rowid JOIN documents ON documents.id = chunks.doc_id "
             f"WHERE {where} ORDER BY rank LIMIT ?"
         )
         return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
+
+    def applicable_documents(self, text: str) -> frozenset[str]:
+        """Manuals whose applicability/effectivity statement or title mentions ``text``."""
+        needle = text.lower()
+        rows = self.db.query("SELECT name, title, json_extract(meta, '$.applicability') AS applicability FROM documents")
+        return frozenset(r["name"] for r in rows
+                         if needle in (r["applicability"] or "").lower() or needle in (r["title"] or "").lower())
 
     def outline(self, name: str) -> list[dict]:
         """The document's heading tree as (level, heading, first page, printed label), in reading order."""

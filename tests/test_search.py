@@ -38,3 +38,21 @@ def test_fts_query_handles_codes_units_and_cjk():
 
     assert query_terms("MIL-C-81309 at 10C?") == ['"mil c 81309"', '"10 c"']
     assert search_text("10C 维修") == "10 C  维  修 "
+
+
+def test_filter_by_applicability(sample_library, embedder, tmp_path):
+    from fieldkit.ingest import ingest_file
+    from fieldkit.retrieve import Retriever
+    from pdfs import text_pdf
+
+    other = text_pdf(tmp_path / "fk100.pdf", [["FK-100 GROUND POWER UNIT MANUAL",
+                                              "Applicability: FK-100 units serial numbers FK1-0001 to FK1-0099.",
+                                              "1. Torque the wheel lug nuts to 95 N·m."]])
+    ingest_file(sample_library, embedder, other)
+    r = Retriever(sample_library, embedder)
+    assert sample_library.applicable_documents("FK1-0001") == {"fk100.pdf"}
+    only_old = r.search("wheel lug nut torque", k=3, applies_to="FK1-0001").passages
+    assert only_old and {p.doc for p in only_old} == {"fk100.pdf"}
+    new = r.search("wheel lug nut torque", k=3, applies_to="FK2-0100").passages
+    assert new and "fk100.pdf" not in {p.doc for p in new}
+    assert r.search("wheel lug nut torque", k=3, applies_to="no such serial").passages == ()
