@@ -18,7 +18,8 @@ from fieldkit.structure import applicability_of, revision_of
 PDF_SUFFIXES = {".pdf"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 XML_SUFFIXES = {".xml"}
-SUPPORTED = PDF_SUFFIXES | MARKDOWN_SUFFIXES | XML_SUFFIXES
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED = PDF_SUFFIXES | MARKDOWN_SUFFIXES | XML_SUFFIXES | HTML_SUFFIXES
 
 # progress(document name, stage, done, total)
 Progress = Callable[[str, str, int, int], None]
@@ -56,7 +57,7 @@ def check_file(path: Path) -> None:
     if not path.exists():
         raise BadInputError(path, "file not found; check the path")
     if path.suffix.lower() not in SUPPORTED:
-        raise BadInputError(path, f"unsupported file type {path.suffix or '(none)'!r}; give .pdf, .md or S1000D .xml files")
+        raise BadInputError(path, f"unsupported file type {path.suffix or '(none)'!r}; give .pdf, .md, .html or S1000D .xml files")
     if path.is_file() and path.stat().st_size == 0:
         raise BadInputError(path, "file is empty (0 bytes); copy it again from the source")
 
@@ -83,6 +84,11 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
             pages, figures, meta = extract_pdf(
                 path, folder, progress=lambda stage, done, total: report(name, stage, done, total), ocr=ocr)
             fmt = "pdf"
+        elif path.suffix.lower() in HTML_SUFFIXES:
+            from fieldkit.html import extract_html
+
+            pages, figures, meta = extract_html(path, folder)
+            fmt = "html"
         elif path.suffix.lower() in XML_SUFFIXES:
             from fieldkit.s1000d import extract_s1000d
 

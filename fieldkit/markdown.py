@@ -5,15 +5,13 @@ A Markdown file has no pages: everything is page 1 and the section path is the l
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from fieldkit.errors import BadInputError
-from fieldkit.figures import save_figure
+from fieldkit.figures import save_local_images
 from fieldkit.records import Block, FigureImage, Page
 from fieldkit.structure import callout_kind
 
-FIGURE_LABEL_RE = re.compile(r"^(?:FIGURE|Figure|Fig\.)\s+([A-Z]?\d+(?:[-.]\d+)*)")
 
 
 def extract_markdown(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureImage], dict]:
@@ -63,7 +61,7 @@ def extract_markdown(path: Path, figure_dir: Path) -> tuple[list[Page], list[Fig
                 blocks.append(Block(_kind(text, "para"), text.strip(), 1))
         i += 1
     blocks = _merge_callout_headings(blocks)
-    figures = _save_images(path, images, figure_dir, blocks)
+    figures = save_local_images(path, images, figure_dir, blocks)
     page = Page(1, None, source, tuple(blocks))
     meta = {"Title": next((b.text for b in blocks if b.kind == "heading"), path.stem)}
     return [page], figures, meta
@@ -136,25 +134,3 @@ def _table_rows(tokens, start: int) -> tuple[list[list[str]], int]:
             return rows, i
         i += 1
     return rows, i
-
-
-def _save_images(path: Path, images, figure_dir: Path, blocks: list[Block]) -> list[FigureImage]:
-    from PIL import Image, UnidentifiedImageError
-
-    figures = []
-    for n, (src, alt, title) in enumerate(images, start=1):
-        if re.match(r"^[a-z]+://", src):
-            continue  # remote images are never fetched
-        image_file = (path.parent / src).resolve()
-        caption = title or alt or image_file.stem
-        m = FIGURE_LABEL_RE.match(caption)
-        label = f"Figure {m.group(1)}" if m else f"Figure {n}"
-        try:
-            with Image.open(image_file) as img:
-                img.load()
-                full, thumb = save_figure(img, figure_dir, f"p0001-{n - 1}")
-        except (OSError, UnidentifiedImageError) as exc:
-            raise BadInputError(path, f"image {src!r} cannot be read ({exc}); fix the link or the file") from exc
-        context = " ".join(b.text for b in blocks if b.kind != "caption" and label.lower() in b.text.lower())[:600]
-        figures.append(FigureImage(1, label, caption, str(full), str(thumb), context))
-    return figures

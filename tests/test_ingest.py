@@ -184,3 +184,32 @@ def test_long_table_splits_into_row_groups_with_the_header(tmp_path):
     assert len(chunks) > 1
     assert all(c.kind == "table" and c.text.split("\n")[0] == "Part | Torque" for c in chunks)
     assert sum(len(c.text.split("\n")) - 1 for c in chunks) == 60
+
+
+def test_html_manual_keeps_structure_table_callout_and_figure(tmp_path, embedder):
+    from PIL import Image
+
+    from fieldkit.ingest import ingest_file
+    from fieldkit.store import Library
+
+    Image.new("RGB", (200, 120), "white").save(tmp_path / "valve.png")
+    (tmp_path / "valve.html").write_text("""<html><head><title>Valve manual</title>
+      <script>alert('x')</script></head><body>
+      <h1>VALVE MANUAL</h1><h2>5-1. BLEED VALVE</h2>
+      <p><b>CAUTION:</b> Do not overtighten the bleed valve.</p>
+      <ol><li>Open the bleed valve one turn.</li><li>Torque the valve to 8 N·m.</li></ol>
+      <table><tr><th>Item</th><th>Torque</th></tr><tr><td>Bleed valve</td><td>8 N·m</td></tr>
+             <tr><td>Cap</td><td>3 N·m</td></tr></table>
+      <figure><img src="valve.png" alt="valve"><figcaption>Figure 5-1. Bleed valve</figcaption></figure>
+      <img src="http://example.invalid/remote.png">
+    </body></html>""")
+    library = Library.open(embedder.id, embedder.dim)
+    doc = ingest_file(library, embedder, tmp_path / "valve.html").document
+    assert doc.format == "html" and doc.title == "Valve manual" and doc.figures == 1
+    text = "\n".join(r["text"] for r in library.db.query("SELECT text FROM chunks"))
+    assert "2. Torque the valve to 8 N·m." in text and "alert" not in text
+    assert "Item | Torque\nBleed valve | 8 N·m\nCap | 3 N·m" in text
+    (callout,) = library.db.query("SELECT kind, text, section FROM callouts")
+    assert callout["kind"] == "CAUTION" and callout["section"].endswith("5-1. BLEED VALVE")
+    (fig,) = library.db.query("SELECT label, caption FROM figures")
+    assert fig == {"label": "Figure 5-1", "caption": "Figure 5-1. Bleed valve"}
