@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from fieldkit.events import Done, Retrieved
 from fieldkit.evidence import DENSE_FLOOR, assess
+from fieldkit.language import detect_language
 
 
 def _figure_key(text: str) -> str | None:
@@ -58,7 +59,7 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
             "hit1": bool(hits[:1] and hits[0]), "hit5": any(hits[:5]),
             "first_hit_rank": next((i + 1 for i, h in enumerate(hits) if h), None),
             "expect_total": len(expect), "expect_covered": len(covered), "refused": answer.refused,
-            "reason": answer.reason, "top_dense": evidence.top_dense,
+            "reason": answer.reason, "top_dense": evidence.top_dense, "english": detect_language(question) == "en",
             "unknown_identifiers": list(evidence.unknown_identifiers),
             "retrieve_ms": round(retrieve_s * 1000, 1), "answer_ms": answer.timings_ms.get("total"),
             "first_token_ms": answer.timings_ms.get("first_token"),
@@ -130,7 +131,7 @@ def calibrate_floor(rows: list[dict]) -> dict:
         floor = step / 100
         wrong_answers = refused_answers = 0
         for r in rows:
-            refused = bool(r["unknown_identifiers"]) or r["top_dense"] < floor
+            refused = bool(r["unknown_identifiers"]) or (r["english"] and r["top_dense"] < floor)
             has_answer = r["answerable"] and r["hit5"]
             wrong_answers += (not refused) and not has_answer
             refused_answers += refused and has_answer

@@ -1,7 +1,7 @@
 """Is there evidence in the library for this question? Decides refusals before any generation.
 
 Two signals, calibrated on ../shared/eval/dev.jsonl with `fieldkit eval --calibrate` (README):
-- the best dense similarity among the top passages (``DENSE_FLOOR``);
+- the best dense similarity among the top passages (``DENSE_FLOOR``), for English questions;
 - identifiers in the question (spec numbers, part numbers, model designators) that occur nowhere in
   the library: a question about "MIL-PRF-23699" cannot be answered by manuals that never name it.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fieldkit.language import detect_language
 from fieldkit.textnorm import identifiers
 
 DENSE_FLOOR = 0.37
@@ -28,6 +29,8 @@ def assess(library, question: str, passages, dense_floor: float = DENSE_FLOOR) -
         return Evidence(True, "the library has no passages for this question", top, unknown)
     if unknown:
         return Evidence(True, f"the loaded manuals never mention {', '.join(unknown)}", top, unknown)
-    if top < dense_floor:
+    # The embedder is English-only: its similarity says nothing for a question in another language
+    # (the crosslang questions that are answered score 0.23-0.57), so the floor applies to English.
+    if top < dense_floor and detect_language(question) == "en":
         return Evidence(True, f"no passage is close enough to the question (best similarity {top:.2f})", top, unknown)
     return Evidence(False, "", top, unknown)

@@ -12,7 +12,8 @@ import numpy as np
 
 from fieldkit.records import Callout, Passage
 from fieldkit.structure import callout_kind
-from fieldkit.textnorm import fts_query, identifiers, phrase_key
+from fieldkit.language import detect_language
+from fieldkit.textnorm import fts_query, identifiers, phrase_key, trigrams
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60
@@ -48,7 +49,13 @@ class Retriever:
         dense = self._dense(qvec, docs)
         match = fts_query(query)
         lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
+        # A question in another language than the manuals: words do not match, character trigrams of
+        # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
+        foreign = detect_language(query) != "en"
+        grams = self.library.trigram_search(trigrams(query), self.pool, docs) if foreign and docs != frozenset() else []
         fused: dict[int, float] = {}
+        for rank, (cid, _) in enumerate(grams):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(dense):
             fused[cid] = fused.get(cid, 0.0) + self.dense_weight / (self.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(lexical):

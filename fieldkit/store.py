@@ -22,7 +22,7 @@ from fieldkit.errors import LibraryError
 from fieldkit.records import CalloutBlock, Chunk, DocumentInfo, Figure, FigureImage, Page
 from fieldkit.textnorm import search_text
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
@@ -71,7 +71,18 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """Character trigrams of every chunk (FTS5 trigram tokenizer): finds cognates across languages
+    ("neutralizante" ~ "neutralizing") and CJK words without a word segmenter."""
+    db.execute("CREATE VIRTUAL TABLE chunks_tri USING fts5(text, tokenize='trigram')")
+    db.execute("INSERT INTO chunks_tri(rowid, text) SELECT id, lower(text) FROM chunks")
+    db.execute("CREATE TRIGGER chunks_tri_ai AFTER INSERT ON chunks BEGIN "
+               "INSERT INTO chunks_tri(rowid, text) VALUES (new.id, lower(new.text)); END")
+    db.execute("CREATE TRIGGER chunks_tri_ad AFTER DELETE ON chunks BEGIN "
+               "DELETE FROM chunks_tri WHERE rowid = old.id; END")
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}
 
 
 class Library:
@@ -212,6 +223,22 @@ class Library:
         sql = (
             "SELECT chunks.id, bm25(chunks_fts, 1.0, 0.6, 0.3) AS rank FROM chunks_fts "
             "JOIN chunks ON chunks.id = chunks_fts.rowid JOIN documents ON documents.id = chunks.doc_id "
+            f"WHERE {where} ORDER BY rank LIMIT ?"
+        )
+        return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
+
+    def trigram_search(self, grams: list[str], limit: int, docs: frozenset[str] | None = None
+                       ) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score) over character trigrams."""
+        if not grams:
+            return []
+        where, params = "chunks_tri MATCH ?", [" OR ".join(f'"{g}"' for g in grams)]
+        if docs is not None:
+            where += f" AND documents.name IN ({','.join('?' * len(docs))})"
+            params += sorted(docs)
+        sql = (
+            "SELECT chunks_tri.rowid, bm25(chunks_tri) AS rank FROM chunks_tri "
+            "JOIN chunks ON chunks.id = chunks_tri.rowid JOIN documents ON documents.id = chunks.doc_id "
             f"WHERE {where} ORDER BY rank LIMIT ?"
         )
         return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]

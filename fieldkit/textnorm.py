@@ -68,3 +68,15 @@ def identifiers(question: str) -> list[str]:
 def phrase_key(text: str) -> str:
     """Lower-case tokens joined by single spaces, split like the index ("OH-58AC" -> "oh 58 ac")."""
     return " ".join(re.split(r"[\W_]+", search_text(text).lower())).strip()
+
+
+TRIGRAM_WORD_RE = re.compile(r"[^\W\d_]{5,}")
+
+
+def trigrams(question: str) -> list[str]:
+    """Character trigrams of the question's longer words (and CJK runs), lower-cased, for the
+    trigram index: a Spanish "neutralizante" shares most of them with "neutralizing"."""
+    grams: set[str] = set()
+    for word in TRIGRAM_WORD_RE.findall(question.lower()):
+        grams.update(word[i : i + 3] for i in range(len(word) - 2))
+    return sorted(g for g in grams if '"' not in g)

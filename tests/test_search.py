@@ -56,3 +56,13 @@ def test_filter_by_applicability(sample_library, embedder, tmp_path):
     new = r.search("wheel lug nut torque", k=3, applies_to="FK2-0100").passages
     assert new and "fk100.pdf" not in {p.doc for p in new}
     assert r.search("wheel lug nut torque", k=3, applies_to="no such serial").passages == ()
+
+
+def test_foreign_language_question_finds_cognates(sample_library, embedder):
+    """No translation model ships; character trigrams still match cognates (mantenimiento ~ maintenance)."""
+    from fieldkit.retrieve import Retriever
+
+    r = Retriever(sample_library, embedder)
+    passages = r.search("¿Cuál es el par de apriete de la tuerca de la batería (terminal clamp)?", k=5).passages
+    assert any("Battery terminal clamp" in p.text for p in passages)
+    assert r.search("维修记录", k=3).passages is not None  # CJK questions run through the same path

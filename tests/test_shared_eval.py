@@ -33,8 +33,9 @@ def test_dev_set_retrieval_and_refusals(shared_engine):
     assert overall["figure_records"] == "4/4"
     assert kinds["warning"]["expect_coverage"] == 1.0  # the warning text is shown
     assert overall["refused_unanswerable"] >= 2
-    assert overall["false_refusals"] <= 3
+    assert overall["false_refusals"] <= 1
     assert overall["ungrounded_numbers"] == 0
+    assert kinds["crosslang"]["hit@5"] >= 0.75  # Spanish, French, German found by character trigrams
     # Every answer that is not refused cites passages, and their pages are real pages of the manual.
     for row in rows:
         assert row["refused"] or row["pages"]
