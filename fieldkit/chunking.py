@@ -26,19 +26,9 @@ def chunk_pages(pages: list[Page]) -> tuple[list[Chunk], list[CalloutBlock]]:
         current: list[Block] = []
         first = len(chunks)
         page_headings: list[str] = []
-
-        def flush():
-            if current:
-                text = "\n".join(b.text for b in current)
-                kinds = {b.kind for b in current}
-                kind = "table" if "table" in kinds else "callout" if kinds == {"callout"} else (
-                    "step" if "step" in kinds else "para")
-                chunks.append(Chunk(len(chunks), page.number, page.number, page.label, _section(headings), kind, text))
-                current.clear()
-
         for block in page.blocks:
             if block.kind == "heading":
-                flush()
+                _flush(current, chunks, page, headings)
                 while headings and headings[-1][0] >= block.level:
                     headings.pop()
                 headings.append((block.level, block.text))
@@ -52,14 +42,25 @@ def chunk_pages(pages: list[Page]) -> tuple[list[Chunk], list[CalloutBlock]]:
                 if current and (words + len(piece.text.split()) > MAX_WORDS or words >= TARGET_WORDS):
                     # Keep a callout with the step that follows it.
                     carry = [current.pop()] if current[-1].kind == "callout" and piece.kind != "callout" else []
-                    flush()
+                    _flush(current, chunks, page, headings)
                     current.extend(carry)
                 current.append(piece)
-        flush()
+        _flush(current, chunks, page, headings)
         if len(chunks) == first and page_headings:  # a page of headings only stays findable
             chunks.append(Chunk(len(chunks), page.number, page.number, page.label, _section(headings),
                                 "heading", "\n".join(page_headings)))
     return chunks, callouts
+
+
+def _flush(current: list[Block], chunks: list[Chunk], page: Page, headings) -> None:
+    """Close the blocks gathered so far into one chunk of the page."""
+    if not current:
+        return
+    kinds = {b.kind for b in current}
+    kind = "table" if "table" in kinds else "callout" if kinds == {"callout"} else "step" if "step" in kinds else "para"
+    text = "\n".join(b.text for b in current)
+    chunks.append(Chunk(len(chunks), page.number, page.number, page.label, _section(headings), kind, text))
+    current.clear()
 
 
 def _section(headings: list[tuple[int, str]]) -> str:

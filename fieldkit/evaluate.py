@@ -42,10 +42,8 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
         gold = set(item.get("gold_pages") or [])
         doc = item.get("doc")
 
-        def hit(p):
-            return (doc is None or p.doc == doc) and any(g in gold for g in range(p.page, p.page_end + 1))
-
-        hits = [hit(p) for p in passages]
+        hits = [(doc is None or p.doc == doc) and any(g in gold for g in range(p.page, p.page_end + 1))
+                for p in passages]
         # What the answer shows with a citation: passages, the callouts shown first, the quotes.
         cited = _collapse(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
         expect = item.get("expect") or []

@@ -33,7 +33,7 @@ class PageOCR:
 
         result, _ = cls.engine()(np.asarray(image.convert("RGB")))
         boxes = []
-        for box, text, score in result or []:
+        for box, text, _score in result or []:
             ys = [p[1] for p in box]
             xs = [p[0] for p in box]
             boxes.append((min(ys), max(ys), min(xs), text))

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from fieldkit.errors import BadInputError
-from fieldkit.figures import save_figure
+from fieldkit.figures import figure_from_file
 from fieldkit.records import Block, FigureImage, Page
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -68,40 +68,38 @@ def dm_code(el) -> str:
     return "DMC-" + "-".join(p for p in parts if p)
 
 
+NESTED_BLOCKS = ("proceduralStep", "figure", "table", "warning", "caution", "note", "applic")
+
+
 def text_of(el, labels: dict[str, str] | None = None) -> str:
-    """Readable text of an element: quantities with their units and tolerances, references by target."""
-    out = []
+    """Readable text of an element: quantities with their units and tolerances, references by target;
+    nested blocks (steps, figures, callouts) are left to their own handling."""
     labels = labels or {}
+    out: list[str] = []
 
-    def walk(node):
+    def walk(node, top: bool = False) -> None:
         name = _local(node.tag)
-        if name == "quantityValue":
-            unit = node.get("quantityUnitOfMeasure", "")
-            out.append(f"{(node.text or '').strip()} {unit}".strip())
-        elif name == "quantityTolerance":
-            kind = node.get("quantityToleranceType", "plusminus")
-            sign = {"plusminus": "±", "plus": "+", "minus": "-"}.get(kind, "±")
-            unit = node.get("quantityUnitOfMeasure", "")
-            out.append(f" {sign} {(node.text or '').strip()} {unit}".rstrip())
-        elif name == "internalRef":
-            out.append(labels.get(node.get("internalRefId", ""), ""))
-        elif name in ("proceduralStep", "figure", "table", "warning", "caution", "note", "applic"):
-            return  # nested blocks are handled on their own
-        else:
-            if node.text:
-                out.append(node.text)
-            for child in node:
-                walk(child)
-                if child.tail:
-                    out.append(child.tail)
-            return
+        if not top:
+            if name == "quantityValue":
+                out.append(f"{(node.text or '').strip()} {node.get('quantityUnitOfMeasure', '')}".strip())
+                return
+            if name == "quantityTolerance":
+                sign = {"plusminus": "±", "plus": "+", "minus": "-"}.get(node.get("quantityToleranceType"), "±")
+                out.append(f" {sign} {(node.text or '').strip()} {node.get('quantityUnitOfMeasure', '')}".rstrip())
+                return
+            if name == "internalRef":
+                out.append(labels.get(node.get("internalRefId", ""), ""))
+                return
+            if name in NESTED_BLOCKS:
+                return
+        if node.text:
+            out.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                out.append(child.tail)
 
-    if el.text:
-        out.append(el.text)
-    for child in el:
-        walk(child)
-        if child.tail:
-            out.append(child.tail)
+    walk(el, top=True)
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
@@ -221,12 +219,5 @@ def _graphic_file(path: Path, ident: str) -> Path | None:
 
 
 def _save(image_path: Path, figure_dir: Path, n: int, label: str, caption: str, source: Path) -> FigureImage:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(image_path) as img:
-            img.load()
-            full, thumb = save_figure(img, figure_dir, f"p0001-{n}")
-    except (OSError, UnidentifiedImageError) as exc:
-        raise BadInputError(source, f"graphic {image_path.name} cannot be read ({exc})") from exc
+    full, thumb = figure_from_file(image_path, figure_dir, f"p0001-{n}", source)
     return FigureImage(1, label, caption, str(full), str(thumb))

@@ -1,10 +1,8 @@
 """The `fieldkit` command end to end, in subprocesses, as a technician runs it."""
 
 import json
-import shutil
 
 from conftest import SAMPLE_PDF, run_cli
-from pdfs import text_pdf
 
 SEARCH_KEYS = {"rank", "doc", "page", "page_label", "section", "score", "text"}
 ASK_KEYS = {"question", "answer", "refused", "citations", "warnings", "figures", "model", "timings_ms"}
