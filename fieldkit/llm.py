@@ -37,6 +37,11 @@ class LocalLLM:
         self.n_ctx = n_ctx
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Free the model now (rather than in interpreter shutdown, where llama.cpp's bindings may
+        already be gone)."""
+        self.llama.close()
+
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 

@@ -2,8 +2,9 @@
 
     python scripts/bench.py [--runs 5] [--shared]
 
-Reports ingest pages/s, embedding chunks/s, search latency p50/p95, ask time to first token and
-tokens/s next to a bare llama-cpp-python call on the same prompt (ratio), and peak RSS.
+Reports ingest pages/s, extraction pages/s without OCR and OCR pages/s, embedding chunks/s, search
+latency p50/p95, ask time to first token and tokens/s next to a bare llama-cpp-python call on the
+same prompt (ratio), time to first token of a follow-up in a session, and peak RSS.
 With --shared (and ../shared present) it ingests the real manuals instead of the sample manual.
 """
 
@@ -118,6 +119,29 @@ def main() -> int:
         rates.append(sum(r.document.pages for r in results) / seconds)
     report["ingest_pages_per_s"] = round(statistics.median(rates), 1)
 
+    # Extraction alone: text layer without OCR, and OCR of scanned pages (made here with pillow).
+    from fieldkit.pdf import extract_pdf
+
+    pdfs = [d for d in docs if d.suffix == ".pdf"]
+    rates = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        pages = sum(len(extract_pdf(d, tmp / "figs", ocr=False)[0]) for d in pdfs)
+        rates.append(pages / (time.perf_counter() - start))
+    report["extract_pages_per_s_no_ocr"] = round(statistics.median(rates), 1)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pdfs import scanned_pdf
+
+    scan = scanned_pdf(tmp / "scan.pdf", ["7-1. PUMP REPLACEMENT"] + [
+        f"{n}. Torque the pump mounting bolts to {40 + n} inch-pounds and safety-wire them in pairs." for n in range(1, 20)])
+    rates = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        pages = extract_pdf(scan, tmp / "figs")[0]
+        assert pages[0].ocr
+        rates.append(1 / (time.perf_counter() - start))
+    report["ocr_pages_per_s"] = round(statistics.median(rates), 2)
+
     # Embedding throughput on the library's own chunk texts.
     texts = [r["text"] for r in library.db.query("SELECT text FROM chunks")][:256]
     rates = []
@@ -193,6 +217,7 @@ def main() -> int:
     report["session_first_question_first_token_ms_median"] = round(statistics.median(first_ttft) * 1000, 1) if first_ttft else None
     report["follow_up_first_token_ms_median"] = round(statistics.median(follow_ttft) * 1000, 1) if follow_ttft else None
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    llm.close()
     print(json.dumps(report, indent=2))
     return 0
 
