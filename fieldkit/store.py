@@ -216,29 +216,24 @@ class Library:
 
     def fts(self, match: str, limit: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
         """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression, within ``docs``."""
-        where, params = "chunks_fts MATCH ?", [match]
-        if docs is not None:
-            where += f" AND documents.name IN ({','.join('?' * len(docs))})"
-            params += sorted(docs)
-        sql = (
-            "SELECT chunks.id, bm25(chunks_fts, 1.0, 0.6, 0.3) AS rank FROM chunks_fts "
-            "JOIN chunks ON chunks.id = chunks_fts.rowid JOIN documents ON documents.id = chunks.doc_id "
-            f"WHERE {where} ORDER BY rank LIMIT ?"
-        )
-        return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
+        return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.6, 0.3)", match, limit, docs)
 
     def trigram_search(self, grams: list[str], limit: int, docs: frozenset[str] | None = None
                        ) -> list[tuple[int, float]]:
         """(chunk id, bm25 score) over character trigrams."""
         if not grams:
             return []
-        where, params = "chunks_tri MATCH ?", [" OR ".join(f'"{g}"' for g in grams)]
+        match = " OR ".join(f'"{g}"' for g in grams)
+        return self._match("chunks_tri", "bm25(chunks_tri)", match, limit, docs)
+
+    def _match(self, table: str, rank: str, match: str, limit: int, docs: frozenset[str] | None):
+        where, params = f"{table} MATCH ?", [match]
         if docs is not None:
             where += f" AND documents.name IN ({','.join('?' * len(docs))})"
             params += sorted(docs)
         sql = (
-            "SELECT chunks_tri.rowid, bm25(chunks_tri) AS rank FROM chunks_tri "
-            "JOIN chunks ON chunks.id = chunks_tri.rowid JOIN documents ON documents.id = chunks.doc_id "
+            f"SELECT {table}.rowid, {rank} AS rank FROM {table} "
+            f"JOIN chunks ON chunks.id = {table}.rowid JOIN documents ON documents.id = chunks.doc_id "
             f"WHERE {where} ORDER BY rank LIMIT ?"
         )
         return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
