@@ -276,7 +276,8 @@ def _page_figures(page, number: int, blocks, figure_dir: Path) -> list[FigureIma
 
 
 def _render_figure_region(page):
-    """The page region covered by its image objects, or the whole page for vector drawings."""
+    """The page region covered by the figure: its image objects, else its vector drawing (path
+    objects, leaving out page borders and rules), else the whole page."""
     import pypdfium2.raw as raw
 
     width, height = page.get_size()
@@ -285,12 +286,17 @@ def _render_figure_region(page):
         left, bottom, right, top = obj.get_bounds()
         if (right - left) * (top - bottom) > 0.04 * width * height:
             boxes.append((left, bottom, right, top))
+    if not boxes:
+        for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=2):
+            left, bottom, right, top = obj.get_bounds()
+            if right - left < 0.9 * width and top - bottom < 0.9 * height:
+                boxes.append((left, bottom, right, top))
     scale = 1.5
     if boxes:
-        left = max(0, min(b[0] for b in boxes))
-        bottom = max(0, min(b[1] for b in boxes))
-        right = min(width, max(b[2] for b in boxes))
-        top = min(height, max(b[3] for b in boxes))
-        crop = (left, bottom, width - right, height - top)
-        return page.render(scale=scale, crop=crop).to_pil()
+        left = max(0, min(b[0] for b in boxes) - 6)
+        bottom = max(0, min(b[1] for b in boxes) - 6)
+        right = min(width, max(b[2] for b in boxes) + 6)
+        top = min(height, max(b[3] for b in boxes) + 6)
+        if (right - left) * (top - bottom) >= 0.03 * width * height:
+            return page.render(scale=scale, crop=(left, bottom, width - right, height - top)).to_pil()
     return page.render(scale=scale).to_pil()

@@ -14,6 +14,8 @@ from fieldkit.records import Block
 CALLOUT_RE = re.compile(r"^(WARNING|CAUTION|NOTE|NOTES)\b\s*([:.\-—–]?)\s*(.*)$", re.IGNORECASE)
 CAPTION_RE = re.compile(r"^(FIGURE|Figure|Fig\.|TABLE|Table)\s+([A-Z]?\d+(?:[-.]\d+)*[A-Z]?)\b[.:]?\s*(.*)$")
 CHAPTER_RE = re.compile(r"^(CHAPTER|Chapter|SECTION|Section|APPENDIX|Appendix|PART|Part)\s*([0-9IVXLC]+[A-Z]?)\b\.?\s*(.*)$")
+# ATA iSpec 2200 chapter-section-subject ("32-41-00") and task numbers ("TASK 32-41-00-400-801")
+ATA_HEADING_RE = re.compile(r"^(TASK\s+|SUBTASK\s+)?\d{2}-\d{2}-\d{2}(-\d{3}-\d{3}(-[A-Z0-9]+)?)?\b\s*\S")
 CJK_ARTICLE_RE = re.compile(r"^(第\s*[0-9一二三四五六七八九十百.]+\s*[章节条])\s*(.*)$")
 # "601. GENERAL." / "6-3. BATTERY" / "8.3 Other Methods." / "32-41-00"
 NUMBERED_HEADING_RE = re.compile(r"^(\d{1,4}(?:[-.]\d{1,3}){0,3})\.?\s+([A-Z][A-Za-z0-9 ,/&()'-]{2,80}?)\.?\s*$")
@@ -44,7 +46,8 @@ def clean_text(text: str) -> str:
 
 def find_page_label(lines: list[str]) -> str | None:
     """The printed page number in a page's header or footer lines, if it shows one."""
-    edges = [l.strip() for l in lines[-3:][::-1] + lines[:3] if l.strip()]
+    nonblank = [l.strip() for l in lines if l.strip()]
+    edges = nonblank[-3:][::-1] + nonblank[:3]
     for pattern in PAGE_LABEL_PATTERNS:
         for line in edges:
             if len(line) > 60:
@@ -73,6 +76,9 @@ def is_heading_line(line: str) -> tuple[bool, int]:
     """(is a heading, level). Level 1 chapters, 2 numbered paragraphs, 3 short all-caps titles."""
     if CHAPTER_RE.match(line) or CJK_ARTICLE_RE.match(line):
         return True, 1
+    m = ATA_HEADING_RE.match(line)
+    if m and len(line.split()) <= 14:
+        return True, 3 if m.group(1) else 2
     m = NUMBERED_HEADING_RE.match(line)
     if m and _mostly_upper(m.group(2)) and len(m.group(2).split()) <= 10:
         return True, 2

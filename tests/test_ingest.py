@@ -213,3 +213,41 @@ def test_html_manual_keeps_structure_table_callout_and_figure(tmp_path, embedder
     assert callout["kind"] == "CAUTION" and callout["section"].endswith("5-1. BLEED VALVE")
     (fig,) = library.db.query("SELECT label, caption FROM figures")
     assert fig == {"label": "Figure 5-1", "caption": "Figure 5-1. Bleed valve"}
+
+
+def test_vector_figure_region_and_ata_task_headings(tmp_path, embedder):
+    from fpdf import FPDF
+    from PIL import Image
+
+    from fieldkit.ingest import ingest_file
+    from fieldkit.store import Library
+    from pdfs import FONT
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.add_font("DejaVu", fname=FONT)
+    pdf.set_font("DejaVu", size=11)
+    for line in ["32-41-00 MAIN LANDING GEAR WHEEL", "TASK 32-41-00-400-801 Install the main wheel",
+                 "1. Install the wheel on the axle as shown in Figure 3-1.", "2. Torque the axle nut to 150 N·m."]:
+        pdf.multi_cell(0, 7, line)
+        pdf.ln(3)
+    pdf.set_line_width(0.8)
+    pdf.ellipse(60, 90, 80, 80)  # the wheel, drawn with vector paths
+    pdf.rect(95, 125, 10, 10)
+    pdf.line(100, 130, 170, 130)
+    pdf.set_y(178)
+    pdf.multi_cell(0, 7, "Figure 3-1. Main wheel installation", align="C")
+    path = tmp_path / "wheel.pdf"
+    pdf.output(str(path))
+
+    library = Library.open(embedder.id, embedder.dim)
+    doc = ingest_file(library, embedder, path).document
+    (fig,) = library.db.query("SELECT * FROM figures WHERE doc_id = ?", [doc.id])
+    assert fig["label"] == "Figure 3-1" and fig["caption"] == "Figure 3-1. Main wheel installation"
+    with Image.open(library.root / fig["image_path"]) as img:
+        full_page = (595 * 1.5, 842 * 1.5)
+        assert img.width < 0.6 * full_page[0] and img.height < 0.4 * full_page[1], "the drawing's region, not the page"
+    outline = [(o["level"], o["heading"]) for o in library.outline(doc.name)]
+    assert outline == [(1, "32-41-00 MAIN LANDING GEAR WHEEL"), (2, "TASK 32-41-00-400-801 Install the main wheel")]
+    (step,) = [r for r in library.db.query("SELECT section, text FROM chunks") if "150 N·m" in r["text"]]
+    assert step["section"].endswith("TASK 32-41-00-400-801 Install the main wheel")
