@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A quantity: optional tolerance sign, a number, an optional unit word/symbol right after it.
+# A quantity: optional tolerance sign, a number, an optional unit word/symbol right after it. A number
+# that ends an identifier ("FK-DP-20") is the identifier's, checked whole by IDENT_RE.
 QUANTITY_RE = re.compile(
-    r"(?P<sign>±\s*)?(?P<num>(?<![\w.])\d+(?:[.,:/]\d+)*)(?:\s*(?P<unit>%|°\s*[CFcf]\b|[A-Za-zµΩ][A-Za-z\-µΩ]*))?"
+    r"(?P<sign>±\s*)?(?P<num>(?<![\w.])(?<![^\W\d_]-)\d+(?:[.,:/]\d+)*)(?:\s*(?P<unit>%|°\s*[CFcf]\b|[A-Za-zµΩ][A-Za-z\-µΩ]*))?"
 )
 # Identifiers: letters and digits mixed (MS20995C32, C7, AN960-416, 32-41-00).
 IDENT_RE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b[A-Z]{1,4}\d[\dA-Z]*\b")
@@ -46,7 +47,8 @@ def unsupported(sentence: str, sources: str) -> list[str]:
         num = m.group("num")
         unit = (m.group("unit") or "").replace(" ", "")
         found = False
-        for occ in re.finditer(rf"(?<![\w.]){re.escape(num)}(?![\d])", src):
+        # Standalone in the source: "20" inside the part number "FK-DP-20" does not count.
+        for occ in re.finditer(rf"(?<![\w.])(?<![^\W\d_]-){re.escape(num)}(?![\d])", src):
             if not unit or _unit_follows(src, occ.end(), unit):
                 found = True
                 break
@@ -81,8 +83,10 @@ def _stem(word: str) -> str:
 
 
 def grounding(sentence: str, sources: str) -> float:
-    """Share of the sentence's words (3+ letters, crude stems) that occur in ``sources``."""
-    words = [_stem(w) for w in WORD_RE.findall(sentence)]
+    """Share of the sentence's content words (3+ letters, no stopwords, crude stems) in ``sources``."""
+    from fieldkit.textnorm import STOPWORDS
+
+    words = [_stem(w) for w in WORD_RE.findall(sentence) if w.lower() not in STOPWORDS]
     if not words:
         return 1.0
     known = {_stem(w) for w in WORD_RE.findall(sources)}

@@ -97,3 +97,7 @@ def test_guard_normalizes_only_equivalent_symbols():
     assert unsupported("Release at 60% N1.", src) == ["60 %"]
     assert unsupported("Torque to 35 Nm.", src) == ["35 nm"]
     assert unsupported("Use MS20995C33.", src) == ["MS20995C33"]
+    # A number that only occurs inside a part number is not a value the manual states.
+    table = "Oil drain plug | FK-DP-20 | 35 N·m (26 lb-ft)"
+    assert unsupported("Drain plug location: 20.", table) == ["20"]
+    assert unsupported("Use drain plug FK-DP-20 at 35 N·m.", table) == []
