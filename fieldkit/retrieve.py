@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fieldkit.records import Callout, Passage
-from fieldkit.structure import callout_kind
 from fieldkit.language import detect_language
 from fieldkit.textnorm import fts_query, identifiers, phrase_key, trigrams
 
@@ -54,12 +53,9 @@ class Retriever:
         foreign = detect_language(query) != "en"
         grams = self.library.trigram_search(trigrams(query), self.pool, docs) if foreign and docs != frozenset() else []
         fused: dict[int, float] = {}
-        for rank, (cid, _) in enumerate(grams):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        for rank, (cid, _) in enumerate(dense):
-            fused[cid] = fused.get(cid, 0.0) + self.dense_weight / (self.rrf_k + rank + 1)
-        for rank, (cid, _) in enumerate(lexical):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams)):
+            for rank, (cid, _) in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank + 1)
         named = self._named_docs(query) if docs is None else set()
         if named:
             pool_rows = self.library.chunk_rows(list(fused))
@@ -122,15 +118,11 @@ CALLOUT_ORDER = {"WARNING": 0, "CAUTION": 1, "NOTE": 2}
 
 
 def governing_callouts(library, passage: Passage) -> list[Callout]:
-    """Callouts printed in the passage, those of its section on its pages and the page before, and
-    those of the warning modules it references (S1000D), verbatim, WARNING > CAUTION > NOTE."""
+    """The callout records of the passage's section on its pages and the page before (which include
+    those printed in the passage: a chunk never leaves its section or page), and those of the warning
+    modules it references (S1000D), verbatim, WARNING > CAUTION > NOTE."""
     found: dict[str, Callout] = {}
-    for line in passage.text.split("\n"):
-        kind = callout_kind(line)
-        if kind:
-            found.setdefault(line.strip(), Callout(kind, line.strip(), passage.doc, passage.page, passage.page_label,
-                                                   passage.section))
-    rows = library.callouts_in_section(passage.doc, passage.section) if passage.section else []
+    rows = library.callouts_in_section(passage.doc, passage.section)
     # A callout governs the steps that follow it: the passage's pages and the page before.
     rows = [r for r in rows if passage.page - 1 <= r["page"] <= passage.page_end]
     rows += library.referenced_callouts(passage.doc)
