@@ -22,7 +22,7 @@ from fieldkit.records import Callout, Passage
 from fieldkit.retrieve import CALLOUT_ORDER
 from fieldkit.session import Session, Turn
 from fieldkit.structure import callout_kind
-from fieldkit.textnorm import content_words
+from fieldkit.textnorm import stems
 
 SYSTEM_PROMPT = (
     "You are fieldkit, a maintenance assistant for technicians. You get a question and excerpts "
@@ -182,30 +182,20 @@ def collect_callouts(passages) -> list[Callout]:
 
 def _speaks_to(question: str, passage: Passage) -> bool:
     """Does a warning/caution or a figure caption of the passage share two content words with the question?"""
-    wanted = {_stem(w) for w in content_words(question) if len(w) > 2}
+    wanted = stems(question, min_len=3)
     texts = [c.text for c in passage.callouts if c.kind in ("WARNING", "CAUTION")] + [f.caption for f in passage.figures]
-    return any(len(wanted & {_stem(w) for w in content_words(t)}) >= 2 for t in texts)
-
-
-def _stem(word: str) -> str:
-    word = word.lower()
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > 4 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            break
-    return word[:6]
+    return any(len(wanted & stems(t)) >= 2 for t in texts)
 
 
 def key_quotes(question: str, passages, limit: int = 3) -> list[Quote]:
     """The spans of the cited passages that answer the question best, verbatim."""
-    wanted = {_stem(w) for w in content_words(question) if len(w) > 1}
+    wanted = stems(question)
     scored: list[tuple[float, int, int, str, Passage]] = []
     for rank, p in enumerate(passages):
         for pos, span in enumerate(_spans(p.text)):
             if callout_kind(span):
                 continue  # callouts are shown first, on their own
-            words = {_stem(w) for w in content_words(span)}
-            overlap = len(wanted & words)
+            overlap = len(wanted & stems(span, min_len=1))
             if not overlap:
                 continue
             score = overlap + (0.5 if re.search(r"\d", span) else 0.0) - 0.75 * rank

@@ -78,18 +78,14 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (m.group(0) for m in SENTENCE_RE.finditer(text)) if s.strip()]
 
 
-def _stem(word: str) -> str:
-    return word.lower()[:5]
-
-
 def grounding(sentence: str, sources: str) -> float:
     """Share of the sentence's content words (3+ letters, no stopwords, crude stems) in ``sources``."""
-    from fieldkit.textnorm import STOPWORDS
+    from fieldkit.textnorm import STOPWORDS, stem
 
-    words = [_stem(w) for w in WORD_RE.findall(sentence) if w.lower() not in STOPWORDS]
+    words = [stem(w) for w in WORD_RE.findall(sentence) if w.lower() not in STOPWORDS]
     if not words:
         return 1.0
-    known = {_stem(w) for w in WORD_RE.findall(sources)}
+    known = {stem(w) for w in WORD_RE.findall(sources)}
     return sum(w in known for w in words) / len(words)
 
 

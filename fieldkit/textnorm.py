@@ -51,6 +51,21 @@ def fts_query(question: str) -> str | None:
     return " OR ".join(terms) if terms else None
 
 
+def stem(word: str) -> str:
+    """A crude stem for word overlap ("neutralizing" ~ "neutralize", "hours" ~ "hour")."""
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > 4 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def stems(text: str, min_len: int = 2) -> set[str]:
+    """Stems of the content words of ``text`` at least ``min_len`` long."""
+    return {stem(w) for w in content_words(text) if len(w) >= min_len}
+
+
 def content_words(text: str) -> list[str]:
     return [t.lower() for t in TOKEN_RE.findall(CJK_RUN_RE.sub(" ", text)) if t.lower() not in STOPWORDS]
 
