@@ -78,7 +78,8 @@ class Engine:
             yield Refused(evidence.reason, related)
             timings["first_token"] = timings["total"] = _ms(start)
             text = refusal_text(evidence.reason, related)
-            answer = Answer(question, text, True, (), (), (), model, timings, reason=evidence.reason, related=related)
+            answer = Answer(question, text, True, (), (), (), model, timings, reason=evidence.reason, related=related,
+                            evidence=evidence)
             self._finish(answer, session, None, log)
             yield Done(answer)
             return
@@ -110,7 +111,7 @@ class Engine:
         text = compose(callouts, generated.strip(), quotes)
         removals = tuple(guard.Removal(r.sentence, r.reason) for r in removed)
         answer = Answer(question, text, False, cited, tuple(callouts), figures, model, timings,
-                        generated=generated.strip(), removed=removals, quotes=tuple(quotes))
+                        generated=generated.strip(), removed=removals, quotes=tuple(quotes), evidence=evidence)
         self._finish(answer, session, turn, log)
         yield Done(answer)
 

@@ -77,7 +77,7 @@ def cli():
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout.")
 @handle_errors
 def ingest(paths, force, as_json):
-    """Add PDF and Markdown manuals (files or folders) to the library."""
+    """Add manuals (PDF, Markdown, HTML, S1000D XML; files or folders) to the library."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

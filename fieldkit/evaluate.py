@@ -6,8 +6,7 @@ import re
 from collections import defaultdict
 
 from fieldkit.events import Done, Retrieved
-from fieldkit.evidence import DENSE_FLOOR, assess
-from fieldkit.language import detect_language
+from fieldkit.evidence import DENSE_FLOOR
 
 
 def _figure_key(text: str) -> str | None:
@@ -48,7 +47,7 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
         cited = _collapse(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
         expect = item.get("expect") or []
         covered = [e for e in expect if _collapse(e) in cited]
-        evidence = assess(engine.library, question, passages)
+        evidence = answer.evidence
         ungrounded = ungrounded_numbers(answer)
         wanted_figures = {_figure_key(e) for e in expect if _figure_key(e)}
         shown_figures = {_figure_key(f.label) for f in answer.figures}
@@ -57,7 +56,7 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
             "hit1": bool(hits[:1] and hits[0]), "hit5": any(hits[:5]),
             "first_hit_rank": next((i + 1 for i, h in enumerate(hits) if h), None),
             "expect_total": len(expect), "expect_covered": len(covered), "refused": answer.refused,
-            "reason": answer.reason, "top_dense": evidence.top_dense, "english": detect_language(question) == "en",
+            "reason": answer.reason, "top_dense": evidence.top_dense, "english": evidence.english,
             "unknown_identifiers": list(evidence.unknown_identifiers),
             "retrieve_ms": round(retrieve_s * 1000, 1), "answer_ms": answer.timings_ms.get("total"),
             "first_token_ms": answer.timings_ms.get("first_token"),

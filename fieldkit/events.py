@@ -30,6 +30,7 @@ class Answer:
     quotes: tuple[Quote, ...] = ()
     reason: str = ""
     related: tuple[Passage, ...] = field(default=())
+    evidence: object = None  # the evidence.Evidence that decided answer or refusal
 
     def to_json(self) -> dict:
         return {

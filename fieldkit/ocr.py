@@ -31,22 +31,14 @@ class PageOCR:
         """Recognised text lines of a PIL image, top to bottom, left to right."""
         import numpy as np
 
+        from fieldkit.tables import group_rows
+
         result, _ = cls.engine()(np.asarray(image.convert("RGB")))
         boxes = []
         for box, text, _score in result or []:
-            ys = [p[1] for p in box]
-            xs = [p[0] for p in box]
-            boxes.append((min(ys), max(ys), min(xs), text))
-        boxes.sort(key=lambda b: ((b[0] + b[1]) / 2, b[2]))
-        lines: list[list[tuple]] = []
-        for box in boxes:
-            mid = (box[0] + box[1]) / 2
-            if lines and min(b[0] for b in lines[-1]) <= mid <= max(b[1] for b in lines[-1]):
-                lines[-1].append(box)
-            else:
-                lines.append([box])
-        return [" ".join(b[3] for b in sorted(line, key=lambda b: b[2])) for line in lines]
-
+            xs, ys = [p[0] for p in box], [p[1] for p in box]
+            boxes.append((min(xs), -max(ys), max(xs), -min(ys), text))  # image y runs down: flip it
+        return [" ".join(b[4] for b in row) for row in group_rows(boxes)]
 
     @classmethod
     def read_line(cls, image) -> str:

@@ -25,7 +25,8 @@ class Table:
         return [" | ".join(cell for cell in row) for row in self.rows]
 
 
-def _runs(textpage) -> list[tuple[float, float, float, float, str]]:
+def text_runs(textpage) -> list[tuple[float, float, float, float, str]]:
+    """(left, bottom, right, top, text) of each run of text pdfium reports on the page."""
     runs = []
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
@@ -35,7 +36,9 @@ def _runs(textpage) -> list[tuple[float, float, float, float, str]]:
     return runs
 
 
-def _rows(runs) -> list[list[tuple]]:
+def group_rows(runs) -> list[list[tuple]]:
+    """Boxes (left, bottom, right, top, text; y upwards) grouped into rows by vertical overlap, top to
+    bottom, each row left to right."""
     rows: list[list[tuple]] = []
     for run in sorted(runs, key=lambda r: (-(r[1] + r[3]) / 2, r[0])):
         mid = (run[1] + run[3]) / 2
@@ -58,7 +61,7 @@ def _column(x: float, anchors: list[float]) -> int | None:
 
 
 def find_tables(textpage) -> list[Table]:
-    rows = _rows(_runs(textpage))
+    rows = group_rows(text_runs(textpage))
     tables: list[Table] = []
     i = 0
     while i < len(rows):

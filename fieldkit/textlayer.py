@@ -147,21 +147,6 @@ def needs_ocr(profile: dict, text_quality: float) -> str | None:
 
 def layout_lines(textpage) -> list[str]:
     """Text runs grouped into lines by vertical overlap of their boxes, left to right."""
-    runs = []
-    for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top).strip()
-        if text:
-            runs.append((left, bottom, right, top, " ".join(text.split())))
-    runs.sort(key=lambda r: (-(r[1] + r[3]) / 2, r[0]))
-    lines: list[list[tuple]] = []
-    for run in runs:
-        mid = (run[1] + run[3]) / 2
-        if lines:
-            last = lines[-1]
-            lb, lt = min(r[1] for r in last), max(r[3] for r in last)
-            if lb <= mid <= lt:
-                last.append(run)
-                continue
-        lines.append([run])
-    return [" ".join(r[4] for r in sorted(line, key=lambda r: r[0])) for line in lines]
+    from fieldkit.tables import group_rows, text_runs
+
+    return [" ".join(r[4] for r in row) for row in group_rows(text_runs(textpage))]
