@@ -12,7 +12,7 @@ import numpy as np
 
 from fieldkit.records import Callout, Passage
 from fieldkit.language import detect_language
-from fieldkit.textnorm import fts_query, identifiers, phrase_key, trigrams
+from fieldkit.textnorm import fts_query, identifiers, phrase_key, trigrams, with_shop_talk_spelled_out
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60
@@ -44,9 +44,10 @@ class Retriever:
         if applies_to:
             applicable = self.library.applicable_documents(applies_to)
             docs = applicable if docs is None else docs & applicable
-        qvec = self.embedder.embed_one(query)
+        text = with_shop_talk_spelled_out(query)  # "huey" also searches "UH-1", "CB" "circuit breaker"
+        qvec = self.embedder.embed_one(text)
         dense = self._dense(qvec, docs)
-        match = fts_query(query)
+        match = fts_query(text)
         lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
         # A question in another language than the manuals: words do not match, character trigrams of
         # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
@@ -56,7 +57,7 @@ class Retriever:
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams)):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank + 1)
-        named = self._named_docs(query) if docs is None else set()
+        named = self._named_docs(text) if docs is None else set()
         if named:
             pool_rows = self.library.chunk_rows(list(fused))
             for cid in fused:

@@ -80,6 +80,61 @@ def identifiers(question: str) -> list[str]:
     return [piece for token in TOKEN_RE.findall(question) for piece in token.split("/") if IDENT_TOKEN_RE.match(piece)]
 
 
+PROCEDURE_NOUNS = frozenset("check checks test tests inspection inspections procedure pressure interval limit limits setting clearance tolerance".split())
+# Words that say how a check is done, not which one ("a quick check", "the final inspection").
+PROCEDURE_QUALIFIERS = frozenset(
+    """quick final visual functional operational ops op daily preflight postflight annual routine initial
+    first second last full complete normal basic simple proper same next previous required special""".split()
+)
+
+
+def named_procedures(question: str) -> list[tuple[str, str]]:
+    """The checks and tests a question names, as (name word, phrase) for each word of the name:
+    "the fuel boost pump check" -> ("fuel", "fuel boost pump check"), ("boost", ...), ("pump", ...)."""
+    tokens = [t.lower() for t in TOKEN_RE.findall(CJK_RUN_RE.sub(" ", question))]
+    named = []
+    for i, word in enumerate(tokens):
+        if word not in PROCEDURE_NOUNS:
+            continue
+        name: list[str] = []
+        for before in reversed(tokens[max(0, i - 3) : i]):
+            if not before.isalpha() or len(before) < 2 or before in STOPWORDS or before in PROCEDURE_NOUNS:
+                break
+            name.insert(0, before)
+        phrase = " ".join(name + [word])
+        named.extend((w, phrase) for w in name if w not in PROCEDURE_QUALIFIERS)
+    return named
+
+
+def mentions(word: str, text_stems: set[str], text_words: set[str]) -> bool:
+    """Does a text (given as its words and stems) use ``word``, allowing inflection and abbreviation
+    ("bonding" ~ "bonded", "temp" ~ "temperature")?"""
+    return word in text_words or stem(word) in text_stems or any(w.startswith(word) for w in text_words if len(word) >= 3)
+
+
+# Shop talk the manuals do not use: aircraft nicknames (-> designators) and technicians' abbreviations
+# (-> the manuals' words). Both are added to a question, never substituted.
+SHOP_TALK = {
+    "huey": "UH-1", "iroquois": "UH-1", "kiowa": "OH-58", "jetranger": "OH-58", "cobra": "AH-1",
+    "blackhawk": "UH-60", "chinook": "CH-47", "apache": "AH-64", "lakota": "UH-72",
+    "vibe": "vibration", "vibes": "vibrations", "xmsn": "transmission", "cb": "circuit breaker",
+    "cbs": "circuit breakers", "ckt": "circuit", "ppe": "personal protective equipment", "hyd": "hydraulic",
+    "temp": "temperature", "temps": "temperatures", "gov": "governor", "eng": "engine", "assy": "assembly",
+    "elec": "electrical", "qty": "quantity", "fwd": "forward", "t/r": "tail rotor", "m/r": "main rotor",
+    "nicad": "nickel-cadmium", "gpu": "ground power unit", "apu": "auxiliary power unit",
+    "fod": "foreign object damage", "ndt": "nondestructive inspection", "oat": "outside air temperature",
+}
+SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
+
+
+def with_shop_talk_spelled_out(question: str, keep: bool = True) -> str:
+    """The question with each nickname or shop abbreviation followed (``keep``) or replaced by the
+    manuals' word for it ("huey" -> "huey (UH-1)" or "UH-1", "CB" -> "CB (circuit breaker)")."""
+    if keep:
+        return SHOP_TALK_RE.sub(lambda m: f"{m.group(0)} ({SHOP_TALK[m.group(0).lower()]})", question)
+    return SHOP_TALK_RE.sub(lambda m: SHOP_TALK[m.group(0).lower()], question)
+
+
 def phrase_key(text: str) -> str:
     """Lower-case tokens joined by single spaces, split like the index ("OH-58AC" -> "oh 58 ac")."""
     return " ".join(re.split(r"[\W_]+", search_text(text).lower())).strip()

@@ -48,6 +48,8 @@ def test_warning_comes_first_verbatim(engine):
 @pytest.mark.parametrize("question", [
     "Which oil spec, MIL-PRF-23699 or MIL-PRF-7808, goes in the FK-200?",
     "What is the hydraulic accumulator precharge of the Z-9 airframe?",
+    "What's the max rpm drop allowed on the mag check during runup?",  # a diesel GPU has no magnetos
+    "What's the tire pressure on the Blackhawk?",  # the UH-60: no loaded manual names it
 ])
 def test_refuses_when_the_manuals_do_not_say(engine, question):
     events, answer = _run(engine, question)
@@ -55,6 +57,18 @@ def test_refuses_when_the_manuals_do_not_say(engine, question):
     assert any(isinstance(e, Refused) for e in events)
     assert not any(isinstance(e, Token) for e in events)
     assert answer.citations == () and answer.related
+
+
+def test_a_named_check_the_manual_describes_is_answered(engine):
+    _, answer = _run(engine, "How do I do the coolant level check on the FK-200?", generate=False)
+    assert not answer.refused
+    assert "coolant level" in answer.answer
+
+
+def test_refusal_names_the_check_the_manuals_do_not_describe(engine):
+    _, answer = _run(engine, "How do I do the magneto timing check on the FK-200?", generate=False)
+    assert answer.refused and "magneto timing check" in answer.reason
+    assert answer.evidence.unmentioned == ("magneto timing check",)
 
 
 @pytest.mark.parametrize("question", [

@@ -40,6 +40,18 @@ def test_fts_query_handles_codes_units_and_cjk():
     assert search_text("10C 维修") == "10 C  维  修 "
 
 
+def test_named_checks_and_nicknames():
+    from fieldkit.textnorm import named_procedures, with_shop_talk_spelled_out
+
+    assert named_procedures("max rpm drop on the mag check during runup?") == [("mag", "mag check")]
+    assert named_procedures("the fuel boost pump check on the 58") == [
+        ("fuel", "fuel boost pump check"), ("boost", "fuel boost pump check"), ("pump", "fuel boost pump check")]
+    assert named_procedures("is a quick check enough?") == []  # how, not which
+    assert named_procedures("how long do I hold the test button?") == []
+    assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
+    assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
+
+
 def test_filter_by_applicability(sample_library, embedder, tmp_path):
     from fieldkit.ingest import ingest_file
     from fieldkit.retrieve import Retriever
