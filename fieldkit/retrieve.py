@@ -12,11 +12,12 @@ import numpy as np
 
 from fieldkit.records import Callout, Passage
 from fieldkit.language import detect_language
-from fieldkit.textnorm import fts_query, identifiers, phrase_key, trigrams, with_shop_talk_spelled_out
+from fieldkit.textnorm import asks_for_figure, fts_query, identifiers, phrase_key, stems, trigrams, with_shop_talk_spelled_out
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60
 NAMED_DOC_BOOST = 1.5  # a question that names a manual's designator ("OH-58") prefers that manual
+FIGURE_POOL = 10  # a question asking for a picture looks this deep for a figure whose caption matches
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class Retriever:
             for cid in fused:
                 if pool_rows[cid]["doc"] in named:
                     fused[cid] *= NAMED_DOC_BOOST
-        top = sorted(fused, key=fused.get, reverse=True)[:k]
+        wants_figure = asks_for_figure(query)
+        top = sorted(fused, key=fused.get, reverse=True)[: max(k, FIGURE_POOL) if wants_figure else k]
         rows = self.library.chunk_rows(top)
         cosines = dict(dense)
         passages = []
@@ -78,6 +80,9 @@ class Retriever:
                 score=round(fused[cid], 6), dense=round(float(cos), 4), revision=row["revision"],
             ))
         passages = [self._attach(p) for p in passages]
+        if wants_figure:  # "is there a diagram?": passages whose figure caption matches move up
+            passages = [replace(p, score=round(p.score * (1 + _caption_match(query, p)), 6)) for p in passages]
+            passages = sorted(passages, key=lambda p: -p.score)[:k]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
 
     def _named_docs(self, query: str) -> set[str]:
@@ -111,8 +116,16 @@ class Retriever:
 
     def _attach(self, passage: Passage) -> Passage:
         """The figures on the passage's pages and the callouts that govern it."""
-        figures = self.library.figures_on(passage.doc, set(range(passage.page, passage.page_end + 1)))
+        figures = self.library.figures_of(passage.doc, set(range(passage.page, passage.page_end + 1)), passage.text)
         return replace(passage, figures=tuple(figures), callouts=tuple(governing_callouts(self.library, passage)))
+
+
+def _caption_match(question: str, passage: Passage) -> int:
+    """Content words (stems) the question shares with the best caption of the passage's figures, when
+    two or more."""
+    wanted = stems(question, min_len=3)
+    best = max((len(wanted & stems(f.caption)) for f in passage.figures), default=0)
+    return best if best >= 2 else 0
 
 
 CALLOUT_ORDER = {"WARNING": 0, "CAUTION": 1, "NOTE": 2}

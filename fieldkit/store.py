@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -295,18 +296,22 @@ class Library:
         sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
         return self.db.execute(sql, [" AND ".join(terms)]).fetchone()[0]
 
-    def figures_on(self, doc: str, pages: set[int]) -> list[Figure]:
+    def figures_of(self, doc: str, pages: set[int], text: str) -> list[Figure]:
+        """The figures of a passage: those on its ``pages``; in a document without pages (Markdown,
+        HTML, S1000D are one page) those whose label its ``text`` names."""
         if not pages:
             return []
         marks = ",".join("?" * len(pages))
         sql = (
-            "SELECT documents.name AS doc, figures.* FROM figures JOIN documents ON documents.id = figures.doc_id "
+            "SELECT documents.name AS doc, documents.format AS format, figures.* FROM figures "
+            "JOIN documents ON documents.id = figures.doc_id "
             f"WHERE documents.name = ? AND figures.page IN ({marks}) ORDER BY figures.page, figures.id"
         )
         return [
             Figure(r["doc"], r["page"], r["label"], r["caption"], str(self.root / r["image_path"]),
                    str(self.root / r["thumb_path"]))
             for r in self.db.query(sql, [doc, *sorted(pages)])
+            if r["format"] == "pdf" or re.search(rf"{re.escape(r['label'])}(?![\w.-]*\d)", text, re.IGNORECASE)
         ]
 
     def vector_index(self):

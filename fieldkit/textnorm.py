@@ -123,6 +123,8 @@ SHOP_TALK = {
     "elec": "electrical", "qty": "quantity", "fwd": "forward", "t/r": "tail rotor", "m/r": "main rotor",
     "nicad": "nickel-cadmium", "gpu": "ground power unit", "apu": "auxiliary power unit",
     "fod": "foreign object damage", "ndt": "nondestructive inspection", "oat": "outside air temperature",
+    "ipa": "isopropyl alcohol", "mek": "methyl ethyl ketone", "cfrp": "carbon fiber", "tgt": "turbine gas temperature",
+    "ias": "indicated airspeed", "lru": "line replaceable unit", "msds": "material safety data sheet",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
@@ -133,6 +135,16 @@ def with_shop_talk_spelled_out(question: str, keep: bool = True) -> str:
     if keep:
         return SHOP_TALK_RE.sub(lambda m: f"{m.group(0)} ({SHOP_TALK[m.group(0).lower()]})", question)
     return SHOP_TALK_RE.sub(lambda m: SHOP_TALK[m.group(0).lower()], question)
+
+
+FIGURE_WORDS_RE = re.compile(
+    r"\b(pictures?|pics?|photos?|figures?|fig|diagrams?|drawings?|illustrations?|charts?|images?|schematics?|graphs?)\b"
+    r"|\bshow me\b", re.IGNORECASE)
+
+
+def asks_for_figure(question: str) -> bool:
+    """Does the question ask to see a picture, diagram or chart?"""
+    return bool(FIGURE_WORDS_RE.search(question))
 
 
 def phrase_key(text: str) -> str:

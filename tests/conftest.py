@@ -62,6 +62,16 @@ def sample_library(sample_home, fieldkit_home, embedder):
 
 
 @pytest.fixture
+def library(fieldkit_home, embedder):
+    """An empty library in this test's FIELDKIT_HOME."""
+    from fieldkit.store import Library
+
+    library = Library.open(embedder.id, embedder.dim)
+    yield library
+    library.close()
+
+
+@pytest.fixture
 def engine(sample_library, embedder, llm):
     from fieldkit.answer import Engine
 

@@ -78,3 +78,33 @@ def test_foreign_language_question_finds_cognates(sample_library, embedder):
     passages = r.search("¿Cuál es el par de apriete de la tuerca de la batería (terminal clamp)?", k=5).passages
     assert any("Battery terminal clamp" in p.text for p in passages)
     assert r.search("维修记录", k=3).passages is not None  # CJK questions run through the same path
+
+
+def test_a_question_asking_for_a_picture_gets_the_passage_with_that_figure_first(library, embedder, tmp_path):
+    from PIL import Image
+
+    from fieldkit.ingest import ingest_file
+
+    Image.new("RGB", (200, 120), "white").save(tmp_path / "pump.png")
+    pump_text = "Check the hydraulic pump mounting bolts and the hydraulic pump mounting pad for cracks. "
+    sections = [f"## 4-{i}. HYDRAULIC PUMP MOUNTING CHECK {i}\n\n{pump_text * 3}\n" for i in range(1, 6)]
+    sections.append("## 4-9. ILLUSTRATIONS\n\nSee below.\n\n![Figure 4-9. Hydraulic Pump Mounting](pump.png)\n")
+    (tmp_path / "pump.md").write_text("# PUMP MANUAL\n\n" + "\n".join(sections))
+    ingest_file(library, embedder, tmp_path / "pump.md")
+    r = _retriever(library, embedder)
+    plain = r.search("hydraulic pump mounting", k=5).passages
+    assert not plain[0].figures  # the text-heavy sections win a question that does not ask for a picture
+    top = r.search("is there a picture of the hydraulic pump mounting?", k=5).passages[0]
+    assert [f.label for f in top.figures] == ["Figure 4-9"]
+
+
+def test_markdown_passages_carry_only_the_figures_they_name(sample_library, embedder):
+    """A Markdown manual is one page: its figures go with the passage that shows them, not with all."""
+    from conftest import SAMPLE_MD
+
+    r = _retriever(sample_library, embedder)
+    passages = r.search("oil drain plug daily inspection coolant level", k=10, doc=SAMPLE_MD.name).passages
+    daily = next(p for p in passages if "DAILY INSPECTION" in p.section)
+    assert daily.figures == ()
+    oil = next(p for p in passages if "Figure 2-1" in p.text)
+    assert [f.label for f in oil.figures] == ["Figure 2-1"]
