@@ -5,6 +5,7 @@ BM25 finds exact part numbers, fault codes and figure labels; the dense side fin
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from fieldkit.records import Callout, Passage
 from fieldkit.language import detect_language
-from fieldkit.textnorm import asks_for_figure, fts_query, identifiers, phrase_key, stems, trigrams, with_shop_talk_spelled_out
+from fieldkit.textnorm import asks_for_figure, designators, fts_query, phrase_key, stems, trigrams, with_shop_talk_spelled_out
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60
@@ -48,7 +49,10 @@ class Retriever:
         text = with_shop_talk_spelled_out(query)  # "huey" also searches "UH-1", "CB" "circuit breaker"
         qvec = self.embedder.embed_one(text)
         dense = self._dense(qvec, docs)
-        match = fts_query(text)
+        named, named_by = self._named_docs(text) if docs is None else (set(), [])
+        # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
+        # stands for them.
+        match = fts_query(_without(text, named_by))
         lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
         # A question in another language than the manuals: words do not match, character trigrams of
         # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
@@ -58,7 +62,6 @@ class Retriever:
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams)):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank + 1)
-        named = self._named_docs(text) if docs is None else set()
         if named:
             pool_rows = self.library.chunk_rows(list(fused))
             for cid in fused:
@@ -85,16 +88,19 @@ class Retriever:
             passages = sorted(passages, key=lambda p: -p.score)[:k]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
 
-    def _named_docs(self, query: str) -> set[str]:
-        keys = [f" {phrase_key(t)} " for t in identifiers(query)]
-        if not keys:
-            return set()
-        named = set()
-        for d in self.library.documents():
-            hay = f" {phrase_key(d.name)} {phrase_key(d.title)} "
-            if any(key in hay for key in keys):
-                named.add(d.name)
-        return named
+    def _named_docs(self, query: str) -> tuple[set[str], list[str]]:
+        """The manuals the question names by designator, and the words that name them."""
+        named, named_by = set(), []
+        for token in designators(query):
+            key = f" {phrase_key(token)} "
+            # a bare number ("the 58") names a designator only where it follows letters ("oh 58")
+            pattern = re.compile(r"[a-z] " + re.escape(key.strip()) + " " if token.isdigit() else re.escape(key))
+            hits = {d.name for d in self.library.documents()
+                    if pattern.search(f" {phrase_key(d.name)} {phrase_key(d.title)} ")}
+            if hits:
+                named |= hits
+                named_by.append(token)
+        return named, named_by
 
     def _dense(self, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
         import faiss
@@ -118,6 +124,12 @@ class Retriever:
         """The figures on the passage's pages and the callouts that govern it."""
         figures = self.library.figures_of(passage.doc, set(range(passage.page, passage.page_end + 1)), passage.text)
         return replace(passage, figures=tuple(figures), callouts=tuple(governing_callouts(self.library, passage)))
+
+
+def _without(text: str, tokens: list[str]) -> str:
+    for token in tokens:
+        text = re.sub(rf"(?<![\w-]){re.escape(token)}(?![\w-])", " ", text)
+    return text
 
 
 def _caption_match(question: str, passage: Passage) -> int:

@@ -147,6 +147,16 @@ def asks_for_figure(question: str) -> bool:
     return bool(FIGURE_WORDS_RE.search(question))
 
 
+# "on the 58", "58 start": a bare number used as an aircraft's name (not "58%", "58.5", "58-62").
+BARE_DESIGNATOR_RE = re.compile(r"(?:^|\b(?:the|a|our|my|this|that)\s+)(\d{2,3})\b(?!\s*[%°]|[.,-]\d)", re.IGNORECASE)
+
+
+def designators(question: str) -> list[str]:
+    """What may name a manual's aircraft or document: identifiers ("OH-58", "T63") and bare numbers
+    used as names ("the 58")."""
+    return identifiers(question) + [m.group(1) for m in BARE_DESIGNATOR_RE.finditer(question)]
+
+
 def phrase_key(text: str) -> str:
     """Lower-case tokens joined by single spaces, split like the index ("OH-58AC" -> "oh 58 ac")."""
     return " ".join(re.split(r"[\W_]+", search_text(text).lower())).strip()

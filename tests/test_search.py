@@ -52,6 +52,30 @@ def test_named_checks_and_nicknames():
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
 
 
+def test_bare_numbers_that_name_an_aircraft():
+    from fieldkit.textnorm import designators
+
+    assert designators("fuel boost pump check on the 58, how much amp rise?") == ["58"]
+    assert designators("58 start, OAT is about 10C") == ["58"]
+    assert designators("release the starter at 58% N1, or 58-62?") == ["N1"]
+    assert designators("What torque for the OH-58 drain plug?") == ["OH-58"]
+
+
+def test_a_named_manual_is_preferred_not_the_pages_that_repeat_its_name(library, embedder, tmp_path):
+    from fieldkit.ingest import ingest_file
+    from pdfs import text_pdf
+
+    intro = ["This manual covers the XR-9A and XR-9C. XR-9 crews read it.",
+             "XR-9 series codes: see the XR-9 list. Refer to the XR-9 -10 for the XR-9 limits."]
+    pages = [["XR-9 HELICOPTER TEST FLIGHT MANUAL", *intro], ["1-1. XR-9 SERIES", *intro], ["1-2. XR-9 CODES", *intro],
+             ["3-4. STARTING ENGINE CHECKS", "a. Throttle - closed.", "b. Starter switch - press and hold.",
+              "c. Starter switch - release at 58-62% N1.", "d. Engine oil pressure - check."]]
+    ingest_file(library, embedder, text_pdf(tmp_path / "xr9.pdf", pages))
+    ingest_file(library, embedder, text_pdf(tmp_path / "other.pdf", [["GPU MANUAL", "Starter cable: check pins."]]))
+    top = _retriever(library, embedder).search("when do I let go of the starter on the XR-9?", k=3).passages[0]
+    assert "release at 58-62% N1" in top.text
+
+
 def test_filter_by_applicability(sample_library, embedder, tmp_path):
     from fieldkit.ingest import ingest_file
     from fieldkit.retrieve import Retriever
