@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fieldkit.language import detect_language
-from fieldkit.textnorm import content_words, identifiers, mentions, named_procedures, stem, with_shop_talk_spelled_out
+from fieldkit.question import mentions, named_procedures, with_shop_talk_spelled_out
+from fieldkit.textnorm import content_words, identifiers, stem
 
 DENSE_FLOOR = 0.37
 COVERAGE_PASSAGES = 5

@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from fieldkit.records import Callout, Passage
 from fieldkit.language import detect_language
-from fieldkit.textnorm import asks_for_figure, designators, fts_query, phrase_key, stems, trigrams, with_shop_talk_spelled_out
+from fieldkit.question import asks_for_figure, designators, with_shop_talk_spelled_out
+from fieldkit.records import Callout, Passage
+from fieldkit.textnorm import fts_query, phrase_key, stems, trigrams
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60

@@ -55,47 +55,38 @@ def quality(text: str) -> float:
 
 
 GLUED_RE = re.compile(r"[A-Za-z]{12,}")  # shorter unknown words are more likely real terms
+NUMBER_WORD_RE = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)([a-z]{4,})\b")
 
 
+# Glued OCR text runs words together with the short words between them ("thepressure", "Pressuresof");
+# a long compound ("airworthiness", "recordkeeping") has none of them and is left alone.
 FUNCTION_WORDS = frozenset(
     "a an the and of to in on at by for or is be as it if no not per are was has had can may all any its "
     "our one two use see but off out own".split()
 )
 
 
-def _piece_cost(piece: str, vocab) -> float:
-    if piece in FUNCTION_WORDS or (len(piece) >= 4 and _known(piece, vocab)):
-        return 1
-    if len(piece) >= 2 and _known(piece, vocab):
-        return 3  # short known pieces ("ba", "ro") are weak evidence
-    return 2 + len(piece) / 2  # unknown ("barometer"): the longer, the less likely one word
-
-
 def split_glued(word: str) -> str | None:
-    """"controlandcorrection" -> "control and correction": the cheapest split into pieces."""
-    vocab = _vocabulary()
-    low = word.lower()
-    n = len(low)
-    best: list[tuple[float, list[int]] | None] = [None] * (n + 1)
-    best[0] = (0, [])
-    for end in range(1, n + 1):
-        for start in range(max(0, end - 20), end):
-            if best[start] is None:
-                continue
-            cost = best[start][0] + _piece_cost(low[start:end], vocab)
-            if best[end] is None or cost < best[end][0]:
-                best[end] = (cost, best[start][1] + [end])
-    cuts = [0] + best[n][1]
-    pieces = [low[a:b] for a, b in zip(cuts, cuts[1:])]
-    # Only confident splits: every piece a known word, or a long unknown term ("barometer").
-    if len(pieces) < 2 or any(_piece_cost(p, vocab) > 1 and (_known(p, vocab) or len(p) < 7) for p in pieces):
+    """"controlandcorrection" -> "control and correction": wordninja's most probable split by English
+    word frequencies, kept when it has a function word and every other piece is a word the embedder
+    knows or a long one ("microns"), or when a capitals heading splits into known words."""
+    import wordninja
+
+    pieces = wordninja.split(word)
+    if len(pieces) < 2 or "".join(pieces) != word:
         return None
-    return " ".join(word[a:b] for a, b in zip(cuts, cuts[1:]))
+    vocab = _vocabulary()
+    low = [p.lower() for p in pieces]
+    if any(p in FUNCTION_WORDS for p in low):
+        confident = all(p in FUNCTION_WORDS or (len(p) >= 2 and _known(p, vocab)) or len(p) >= 6 for p in low)
+    else:  # a capitals heading glued by OCR ("PUMPREPLACEMENT"): only whole known words
+        confident = word.isupper() and all(len(p) >= 4 and _known(p, vocab) for p in low)
+    return " ".join(pieces) if confident else None
 
 
 def repair_glued_words(text: str) -> str:
     """OCR often drops spaces ("temperature controlandcorrectioncausebarometer error"): put them back
-    where an unknown long token is exactly a run of known words."""
+    in long tokens the embedder's vocabulary does not know."""
     vocab = _vocabulary()
 
     def fix(m: re.Match) -> str:
@@ -104,7 +95,8 @@ def repair_glued_words(text: str) -> str:
             return word
         return split_glued(word) or word
 
-    return GLUED_RE.sub(fix, text)
+    # "15microns" -> "15 microns"; a unit ("10F", "15psi") or a part number ("MS20995C32") stays
+    return NUMBER_WORD_RE.sub(r"\1 \2", GLUED_RE.sub(fix, text))
 
 
 def words_per_line(text: str) -> float:

@@ -41,7 +41,7 @@ def test_fts_query_handles_codes_units_and_cjk():
 
 
 def test_named_checks_and_nicknames():
-    from fieldkit.textnorm import named_procedures, with_shop_talk_spelled_out
+    from fieldkit.question import named_procedures, with_shop_talk_spelled_out
 
     assert named_procedures("max rpm drop on the mag check during runup?") == [("mag", "mag check")]
     assert named_procedures("the fuel boost pump check on the 58") == [
@@ -53,7 +53,7 @@ def test_named_checks_and_nicknames():
 
 
 def test_bare_numbers_that_name_an_aircraft():
-    from fieldkit.textnorm import designators
+    from fieldkit.question import designators
 
     assert designators("fuel boost pump check on the 58, how much amp rise?") == ["58"]
     assert designators("58 start, OAT is about 10C") == ["58"]

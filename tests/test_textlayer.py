@@ -61,7 +61,7 @@ def test_one_word_per_line_layer_is_rejoined_by_layout(tmp_path):
 
 
 def test_quality_measure_separates_garbage_from_text():
-    from fieldkit.textlayer import quality, split_glued
+    from fieldkit.textlayer import quality, repair_glued_words, split_glued
 
     good = "The barometer should be installed where the temperature is controlled within ten degrees."
     garbage = "M&e corrections for significant differences in height between the barmeter keservoir " \
@@ -70,3 +70,6 @@ def test_quality_measure_separates_garbage_from_text():
     assert quality("维修记录至少保存2年，航线维修的记录保存30天。") == 1.0
     assert split_glued("contactingtheregionalCoastandGeodeticSurvey") == "contacting the regional Coast and Geodetic Survey"
     assert split_glued("calibration") is None
+    assert split_glued("micronsorlessaresatisfactory") == "microns or less are satisfactory"
+    assert repair_glued_words("Pressures of 15micronsorlessaresatisfactory at 10F, MS20995C32") == \
+        "Pressures of 15 microns or less are satisfactory at 10F, MS20995C32"
