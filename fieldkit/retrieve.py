@@ -92,12 +92,13 @@ class Retriever:
     def _named_docs(self, query: str) -> tuple[set[str], list[str]]:
         """The manuals the question names by designator, and the words that name them."""
         named, named_by = set(), []
-        for token in designators(query):
+        tokens = designators(query)
+        keys = {d.name: f" {phrase_key(d.name)} {phrase_key(d.title)} " for d in self.library.documents()} if tokens else {}
+        for token in tokens:
             key = f" {phrase_key(token)} "
             # a bare number ("the 58") names a designator only where it follows letters ("oh 58")
             pattern = re.compile(r"[a-z] " + re.escape(key.strip()) + " " if token.isdigit() else re.escape(key))
-            hits = {d.name for d in self.library.documents()
-                    if pattern.search(f" {phrase_key(d.name)} {phrase_key(d.title)} ")}
+            hits = {name for name, hay in keys.items() if pattern.search(hay)}
             if hits:
                 named |= hits
                 named_by.append(token)
