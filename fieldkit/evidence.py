@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from fieldkit.language import detect_language
 from fieldkit.question import mentions, named_procedures, with_shop_talk_spelled_out
-from fieldkit.textnorm import content_words, identifiers, stem
+from fieldkit.textnorm import content_words, identifiers, stems
 
 DENSE_FLOOR = 0.37
 COVERAGE_PASSAGES = 5
@@ -59,6 +59,6 @@ def _unmentioned_procedures(question: str, passages) -> tuple[str, ...]:
         return ()
     texts = [t for p in passages for t in (p.text, p.section, p.doc, *(c.text for c in p.callouts),
                                            *(f.caption for f in p.figures))]
-    words = set(content_words(" ".join(texts)))
-    word_stems = {stem(w) for w in words}
+    text = " ".join(texts)
+    words, word_stems = set(content_words(text)), stems(text)
     return tuple(dict.fromkeys(phrase for word, phrase in named if not mentions(word, word_stems, words)))

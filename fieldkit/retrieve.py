@@ -85,7 +85,8 @@ class Retriever:
             ))
         passages = [self._attach(p) for p in passages]
         if wants_figure:  # "is there a diagram?": passages whose figure caption matches move up
-            passages = [replace(p, score=round(p.score * (1 + _caption_match(query, p)), 6)) for p in passages]
+            wanted = stems(query, min_len=3)
+            passages = [replace(p, score=round(p.score * (1 + _caption_match(wanted, p)), 6)) for p in passages]
             passages = sorted(passages, key=lambda p: -p.score)[:k]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
 
@@ -134,10 +135,9 @@ def _without(text: str, tokens: list[str]) -> str:
     return text
 
 
-def _caption_match(question: str, passage: Passage) -> int:
-    """Content words (stems) the question shares with the best caption of the passage's figures, when
-    two or more."""
-    wanted = stems(question, min_len=3)
+def _caption_match(wanted: set[str], passage: Passage) -> int:
+    """Content words (stems) the question (``wanted``) shares with the best caption of the passage's
+    figures, when two or more."""
     best = max((len(wanted & stems(f.caption)) for f in passage.figures), default=0)
     return best if best >= 2 else 0
 
