@@ -201,6 +201,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name):
 
 def render_answer(events) -> None:
     """Stream an answer to the terminal: callouts first, guarded text, verbatim quotes, citations."""
+    from fieldkit.answer import OTHER_CALLOUTS
     from fieldkit.events import Citations, Done, Refused, Removed, Token, WarningFound
 
     generated = False
@@ -236,6 +237,11 @@ def render_answer(events) -> None:
                 click.echo(f"  {line}")
             for f in event.figures:
                 click.echo(f"  {f.label}: {f.caption} -> {f.image_path}")
+            if event.other_callouts:
+                click.secho(OTHER_CALLOUTS, bold=True)
+                for c in event.other_callouts:
+                    click.echo(f"  {c.text}")
+                    click.secho(f"    [{c.doc}, p. {c.page}]", dim=True)
         elif isinstance(event, Done):
             t = event.answer.timings_ms
             _err(f"(retrieve {t.get('retrieve')} ms, first token {t.get('first_token')} ms, total {t.get('total')} ms)")
@@ -357,28 +363,36 @@ def _library():
 
 
 @cli.command("eval")
-@click.argument("questions", type=click.Path())
+@click.argument("questions", type=click.Path(), nargs=-1, required=True)
 @click.option("-k", default=5, show_default=True)
 @click.option("--no-generate", is_flag=True, help="Retrieval and refusal only (no language model).")
 @click.option("--model", help="A chat GGUF to answer with.")
-@click.option("--calibrate", is_flag=True, help="Also sweep the refusal threshold and report the best.")
+@click.option("--calibrate", is_flag=True,
+              help="Sweep the refusal thresholds on the first question set; score the others at the tuned point.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--details", type=click.Path(), help="Write one JSON line per question here.")
 @handle_errors
 def eval_cmd(questions, k, no_generate, model, calibrate, as_json, details):
-    """Score the library on a question file (format of ../shared/eval/dev.jsonl)."""
-    from fieldkit.evaluate import calibrate_floor, format_report, run_eval
+    """Score the library on question files (format of ../shared/eval/dev.jsonl). The first is the
+    tuning set; further files (validation sets) are reported side by side."""
+    from fieldkit.evaluate import calibrate as calibrate_thresholds
+    from fieldkit.evaluate import format_report, run_eval
 
-    items = _questions(questions)
-    report, rows = run_eval(_engine(model), items, k=k, generate=not no_generate)
+    engine = _engine(model)
+    results = {}
+    for path in questions:
+        results[Path(path).name] = run_eval(engine, _questions(path), k=k, generate=not no_generate)
+    (first, (report, rows)), *others = results.items()
     if details:
-        Path(details).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        Path(details).write_text("".join(json.dumps({"set": name, **r}, ensure_ascii=False) + "\n"
+                                         for name, (_, set_rows) in results.items() for r in set_rows))
     if calibrate:
-        report["calibration"] = calibrate_floor(rows)
+        report["calibration"] = calibrate_thresholds(rows, {name: r for name, (_, r) in others})
+    sets = {name: rep for name, (rep, _) in results.items()}
     if as_json:
-        _print_json(report)
+        _print_json({**report, "sets": sets} if len(sets) > 1 else report)
     else:
-        click.echo(format_report(report))
+        click.echo(format_report(report, sets))
 
 
 def main() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import asdict
 
 from fieldkit.events import Done, Retrieved
-from fieldkit.evidence import DENSE_FLOOR
+from fieldkit.evidence import COVERAGE_MIN, DENSE_FLOOR, VALUE_COVERAGE_MIN, Signals, decide
 
 
 def _figure_key(text: str) -> str | None:
@@ -41,46 +42,71 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
         gold = set(item.get("gold_pages") or [])
         doc = item.get("doc")
 
-        hits = [(doc is None or p.doc == doc) and any(g in gold for g in range(p.page, p.page_end + 1))
-                for p in passages]
+        def on_gold(p) -> bool:
+            return (doc is None or p.doc == doc) and any(g in gold for g in range(p.page, p.page_end + 1))
+
+        hits = [on_gold(p) for p in passages]
         # What the answer shows with a citation: passages, the callouts shown first, the quotes.
         cited = _collapse(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
         expect = item.get("expect") or []
-        covered = [e for e in expect if _collapse(e) in cited]
-        evidence = answer.evidence
-        ungrounded = ungrounded_numbers(answer)
+        covered = [e for e in expect if _collapse(e) in cited or _squeeze(e) in _squeeze(cited)]
+        signals = answer.evidence.signals
         wanted_figures = {_figure_key(e) for e in expect if _figure_key(e)}
         shown_figures = {_figure_key(f.label) for f in answer.figures}
         rows.append({
             "id": item.get("id"), "kind": item.get("kind", "unknown"), "answerable": bool(gold),
-            "hit1": bool(hits[:1] and hits[0]), "hit5": any(hits[:5]),
+            "question": question, "hit1": bool(hits[:1] and hits[0]), "hit5": any(hits[:5]),
             "first_hit_rank": next((i + 1 for i, h in enumerate(hits) if h), None),
+            "gold_cited": any(on_gold(p) for p in answer.citations),
             "expect_total": len(expect), "expect_covered": len(covered), "refused": answer.refused,
-            "reason": answer.reason, "top_dense": evidence.top_dense, "english": evidence.english,
-            "unknown_identifiers": list(evidence.unknown_identifiers),
+            "reason": answer.reason, "signals": _jsonable(asdict(signals)),
             "retrieve_ms": round(retrieve_s * 1000, 1), "answer_ms": answer.timings_ms.get("total"),
             "first_token_ms": answer.timings_ms.get("first_token"),
-            "removed": len(answer.removed), "ungrounded_numbers": ungrounded, "answer": answer.answer,
+            "removed": len(answer.removed), "ungrounded_numbers": ungrounded_numbers(answer), "answer": answer.answer,
+            "warnings_first": len(answer.warnings), "other_warnings": len(answer.other_warnings),
             "figures_expected": len(wanted_figures), "figures_returned": len(wanted_figures & shown_figures),
             "pages": [[p.doc, p.page] for p in passages],
         })
     return summarize(rows), rows
 
 
-NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+def _squeeze(text: str) -> str:
+    """Without any white space: CJK text layers space numbers from their units ("90 天")."""
+    return re.sub(r"\s+", "", text)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return round(value, 4) if isinstance(value, float) else value
+
+
+# The scorer's own reading of numbers, independent of the guard's: a digit run with its decimals,
+# thousands groups, fraction and minus sign, or a vulgar fraction, compared as whole strings.
+NUMBER_TOKEN_RE = re.compile(r"(?<![\d.,/])(?:(?<![\w)])[-\u2212])?\d+(?:[.,]\d+)*(?:/\d+)?(?![\d])|[½¼¾⅓⅔⅛⅜⅝⅞]")
+
+
+def number_tokens(text: str) -> list[str]:
+    """Whole number tokens of ``text``: "3.5" is one token (never "3" and "5"), "-40" keeps its sign,
+    "16,000" is read as "16000"; a sentence-ending period is not a decimal point."""
+    tokens = []
+    for m in NUMBER_TOKEN_RE.finditer(text):
+        token = m.group(0).replace("\u2212", "-").rstrip(".,")
+        tokens.append(re.sub(r"(?<=\d),(?=\d{3}\b)", "", token))
+    return tokens
 
 
 def ungrounded_numbers(answer) -> list[str]:
-    """Numbers in the answer text that occur in none of its cited passages or callouts (citation
-    markers aside). The promise is that this list is always empty."""
-    from fieldkit.guard import normalize
-
+    """Numbers in the answer text (citation markers aside) that are not whole number tokens of its
+    cited passages or callouts. The promise is that this list is always empty."""
     if answer.refused:
         return []
-    cited = normalize(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
-    known = set(NUMBER_RE.findall(cited))
-    body = normalize(re.sub(r"\[[^\]]*\]", "", answer.answer))
-    return [n for n in NUMBER_RE.findall(body) if n not in known]
+    shown = [p.text for p in answer.citations] + [w.text for w in answer.warnings + answer.other_warnings]
+    cited = set(number_tokens(" ".join(shown)))
+    body = re.sub(r"\[[^\]]*\]", " ", answer.answer)
+    return [n for n in number_tokens(body) if n not in cited]
 
 
 def _block(rows: list[dict]) -> dict:
@@ -95,6 +121,7 @@ def _block(rows: list[dict]) -> dict:
             "hit@5": round(sum(r["hit5"] for r in answerable) / len(answerable), 3),
             "expect_coverage": round(sum(r["expect_covered"] for r in answerable) / expect_total, 3) if expect_total else None,
             "false_refusals": sum(r["refused"] for r in answerable),
+            "gold_cited": _share([r["gold_cited"] for r in answerable if not r["refused"]]),
         })
         if any(r["figures_expected"] for r in answerable):
             out["figure_records"] = (f"{sum(r['figures_returned'] for r in answerable)}/"
@@ -102,6 +129,10 @@ def _block(rows: list[dict]) -> dict:
     if unanswerable:
         out.update({"unanswerable": len(unanswerable), "refused_unanswerable": sum(r["refused"] for r in unanswerable)})
     return out
+
+
+def _share(flags: list[bool]):
+    return round(sum(flags) / len(flags), 3) if flags else None
 
 
 def summarize(rows: list[dict]) -> dict:
@@ -115,62 +146,88 @@ def summarize(rows: list[dict]) -> dict:
         "retrieve_p50": percentile(retrieve, 0.5), "retrieve_p95": percentile(retrieve, 0.95),
         "answer_p50": percentile(answer, 0.5), "answer_p95": percentile(answer, 0.95),
     }
-    report["dense_floor"] = DENSE_FLOOR
+    report["thresholds"] = dict(zip(("floor", "coverage", "value_coverage"), CURRENT))
     return report
 
 
-def calibrate_floor(rows: list[dict]) -> dict:
-    """Sweep the dense-similarity floor. An answer is right when the passages hold the answer (hit@5)
-    and wrong when they do not (unanswerable items included); a refusal is right exactly when an
-    answer would be wrong. Pick the middle of the widest run of floors with the fewest mistakes."""
-    table = []
-    for step in range(20, 71):
-        floor = step / 100
-        wrong_answers = refused_answers = 0
-        for r in rows:
-            refused = bool(r["unknown_identifiers"]) or (r["english"] and r["top_dense"] < floor)
-            has_answer = r["answerable"] and r["hit5"]
-            wrong_answers += (not refused) and not has_answer
-            refused_answers += refused and has_answer
-        table.append({"floor": floor, "wrong_answers": wrong_answers, "refused_answers": refused_answers,
-                      "mistakes": wrong_answers + refused_answers})
-    fewest = min(t["mistakes"] for t in table)
-    runs, run = [], []
-    for t in table:
-        if t["mistakes"] == fewest:
-            run.append(t)
-        elif run:
-            runs.append(run)
-            run = []
-    if run:
-        runs.append(run)
-    widest = max(runs, key=len)
-    best = widest[len(widest) // 2]
-    return {"best": best, "range": [widest[0]["floor"], widest[-1]["floor"]], "current": DENSE_FLOOR, "sweep": table}
+FLOORS = [round(0.20 + 0.01 * i, 2) for i in range(31)]  # similarity floor 0.20 .. 0.50
+COVERAGES = [round(0.20 + 0.05 * i, 2) for i in range(11)]  # coverage 0.20 .. 0.70
+VALUE_COVERAGES = [round(0.30 + 0.05 * i, 2) for i in range(9)]  # value coverage 0.30 .. 0.70
+CURRENT = (DENSE_FLOOR, COVERAGE_MIN, VALUE_COVERAGE_MIN)
 
 
-def format_report(report: dict) -> str:
-    lines = ["kind            n  hit@1  hit@5  expect  false-ref  refused-unans  ungrounded-numbers"]
+def mistakes(rows: list[dict], point: tuple[float, float, float]) -> dict:
+    """Refusal mistakes at these thresholds (floor, coverage, value coverage). An answer is right when
+    the passages hold the answer (hit@5) and wrong when they do not (unanswerable items included); a
+    refusal is right exactly when an answer would be wrong."""
+    wrong_answers = refused_answers = 0
+    for r in rows:
+        refused = decide(Signals(**r["signals"]), *point)[0]
+        has_answer = r["answerable"] and r["hit5"]
+        wrong_answers += (not refused) and not has_answer
+        refused_answers += refused and has_answer
+    return {"floor": point[0], "coverage": point[1], "value_coverage": point[2], "wrong_answers": wrong_answers,
+            "refused_answers": refused_answers, "mistakes": wrong_answers + refused_answers}
 
-    def row(name, b):
-        return (f"{name:14} {b['n']:2}  {_f(b.get('hit@1'))}  {_f(b.get('hit@5'))}  {_f(b.get('expect_coverage'))}"
-                f"  {b.get('false_refusals', '-')!s:>9}  "
-                + (f"{b['refused_unanswerable']}/{b['unanswerable']}" if "unanswerable" in b else "-").rjust(13)
-                + f"  {b['ungrounded_numbers']:>18}")
 
-    for kind, b in report["by_kind"].items():
-        lines.append(row(kind, b))
-    lines.append(row("ALL", report["overall"]))
-    if "figure_records" in report["overall"]:
-        lines.append(f"expected figures returned as figure records: {report['overall']['figure_records']}")
+def calibrate(rows: list[dict], others: dict[str, list[dict]] | None = None) -> dict:
+    """Sweep the similarity floor and the two coverage thresholds on ``rows`` (the tuning set) and
+    pick, among the points with the fewest mistakes, the middle of that flat region (the median of
+    each threshold over it), not its edge. ``others`` (validation sets, never tuned on) are scored at
+    the chosen point and at the current thresholds."""
+    grid = {(f, c, v): mistakes(rows, (f, c, v)) for f in FLOORS for c in COVERAGES for v in VALUE_COVERAGES}
+    fewest = min(t["mistakes"] for t in grid.values())
+    flat = [k for k, t in grid.items() if t["mistakes"] == fewest]
+    middle = tuple(sorted(k[i] for k in flat)[len(flat) // 2] for i in range(3))
+    best_key = middle if middle in flat else min(flat, key=lambda k: sum(abs(a - b) for a, b in zip(k, middle)))
+    ranges = {name: [min(k[i] for k in flat), max(k[i] for k in flat)]
+              for i, name in enumerate(("floor", "coverage", "value_coverage"))}
+    report = {"best": grid[best_key], "ranges": ranges, "current": mistakes(rows, CURRENT),
+              "current_thresholds": dict(zip(("floor", "coverage", "value_coverage"), CURRENT))}
+    report["validation"] = {name: {"at_best": mistakes(other, best_key), "current": mistakes(other, CURRENT)}
+                            for name, other in (others or {}).items()}
+    return report
+
+
+COLUMNS = ("n", "hit@1", "hit@5", "expect", "false-ref", "refused-unans", "gold-cited", "ungrounded")
+
+
+def _cells(b: dict) -> list[str]:
+    return [str(b["n"]), _f(b.get("hit@1")), _f(b.get("hit@5")), _f(b.get("expect_coverage")),
+            f"{b['false_refusals']}/{b['answerable']}" if "answerable" in b else "-",
+            f"{b['refused_unanswerable']}/{b['unanswerable']}" if "unanswerable" in b else "-",
+            _f(b.get("gold_cited")), str(b["ungrounded_numbers"])]
+
+
+def format_report(report: dict, sets: dict[str, dict] | None = None) -> str:
+    """One set by kind; several side by side (overall figures, one column group per set)."""
+    lines = []
+    if sets and len(sets) > 1:
+        lines.append("set".ljust(28) + "".join(c.rjust(14) for c in COLUMNS))
+        for name, rep in sets.items():
+            lines.append(name[:27].ljust(28) + "".join(c.rjust(14) for c in _cells(rep["overall"])))
+    else:
+        lines.append("kind".ljust(16) + "".join(c.rjust(14) for c in COLUMNS))
+        for kind, b in report["by_kind"].items():
+            lines.append(kind.ljust(16) + "".join(c.rjust(14) for c in _cells(b)))
+        lines.append("ALL".ljust(16) + "".join(c.rjust(14) for c in _cells(report["overall"])))
+        if "figure_records" in report["overall"]:
+            lines.append(f"expected figures returned as figure records: {report['overall']['figure_records']}")
     lat = report["latency_ms"]
     lines.append(f"retrieval p50/p95 {lat['retrieve_p50']}/{lat['retrieve_p95']} ms; "
                  f"answer p50/p95 {lat['answer_p50']}/{lat['answer_p95']} ms")
     if "calibration" in report:
         c = report["calibration"]
-        lines.append(f"calibration: best dense floor {c['best']['floor']} (best range {c['range'][0]}-{c['range'][1]}: "
-                     f"{c['best']['wrong_answers']} answers without the answer in the passages, "
-                     f"{c['best']['refused_answers']} refusals with it); current {c['current']}")
+        b, r, now = c["best"], c["ranges"], c["current_thresholds"]
+        lines.append(f"calibration on the first set: similarity floor {b['floor']} ({r['floor'][0]}-{r['floor'][1]}), "
+                     f"coverage {b['coverage']} ({r['coverage'][0]}-{r['coverage'][1]}), value coverage "
+                     f"{b['value_coverage']} ({r['value_coverage'][0]}-{r['value_coverage'][1]}): {b['wrong_answers']} "
+                     f"answers without the answer in the passages, {b['refused_answers']} refusals with it; current "
+                     f"{now['floor']} / {now['coverage']} / {now['value_coverage']}: {c['current']['mistakes']} mistakes")
+        for name, v in c["validation"].items():
+            lines.append(f"  {name}: at the tuned point {v['at_best']['wrong_answers']} wrong answers + "
+                         f"{v['at_best']['refused_answers']} wrong refusals; at the current thresholds "
+                         f"{v['current']['wrong_answers']} + {v['current']['refused_answers']}")
     return "\n".join(lines)
 
 

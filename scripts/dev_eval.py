@@ -1,6 +1,9 @@
-"""Ingest ../shared/manuals into a private library and run `fieldkit eval` on ../shared/eval/dev.jsonl.
+"""The dev set and the validation sets, side by side (`make eval`).
 
-Usage: python scripts/dev_eval.py [--no-generate] [--home DIR]. Prints the table the README shows.
+Ingests ../shared/manuals into one private library (the dev set's) and, in a copy, adds
+../shared/manuals-extra (the library the validation sets in tests/eval/ are asked against); runs
+`fieldkit eval` on the dev set with --calibrate in the first, and on all three sets in the second.
+Usage: python scripts/dev_eval.py [--no-generate] [--home DIR]
 """
 
 from __future__ import annotations
@@ -8,35 +11,46 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+SETS = [SHARED / "eval" / "dev.jsonl", ROOT / "tests" / "eval" / "holdout-manuals.jsonl",
+        ROOT / "tests" / "eval" / "validation-extra.jsonl"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--home", default=str(ROOT / ".fieldkit" / "dev"))
+    parser.add_argument("--home", default=str(ROOT / ".fieldkit"))
     parser.add_argument("--no-generate", action="store_true")
-    parser.add_argument("--details", default=str(ROOT / ".fieldkit" / "dev-details.jsonl"))
     args = parser.parse_args()
-    if not (SHARED / "eval" / "dev.jsonl").is_file():
-        print(f"no question set at {SHARED / 'eval' / 'dev.jsonl'}", file=sys.stderr)
+    if not SETS[0].is_file():
+        print(f"no question set at {SETS[0]}", file=sys.stderr)
         return 2
-    env = dict(os.environ, FIELDKIT_HOME=args.home)
     fieldkit = [sys.executable, "-m", "fieldkit"]
-    pdfs = sorted(str(p) for p in (SHARED / "manuals").glob("*.pdf"))
-    subprocess.run(fieldkit + ["ingest", *pdfs], env=env, check=True)
-    cmd = fieldkit + ["eval", str(SHARED / "eval" / "dev.jsonl"), "--calibrate", "--details", args.details]
-    if args.no_generate:
-        cmd.append("--no-generate")
-    subprocess.run(cmd, env=env, check=True)
-    rows = [json.loads(l) for l in Path(args.details).read_text().splitlines()]
-    for r in rows:
-        if not r["hit5"] and r["answerable"] or r["refused"] != (not r["answerable"]):
-            print(f"  {r['id']} {r['kind']}: hit@5={r['hit5']} refused={r['refused']} {r['reason']}")
+    dev_home, all_home = Path(args.home) / "dev", Path(args.home) / "all"
+    extra = ["--no-generate"] if args.no_generate else []
+
+    def run(home: Path, *cmd: str) -> None:
+        subprocess.run(fieldkit + list(cmd), env=dict(os.environ, FIELDKIT_HOME=str(home)), check=True)
+
+    run(dev_home, "ingest", *sorted(str(p) for p in (SHARED / "manuals").glob("*.pdf")))
+    if all_home.exists():
+        shutil.rmtree(all_home)
+    shutil.copytree(dev_home, all_home)
+    run(all_home, "ingest", *sorted(str(p) for p in (SHARED / "manuals-extra").glob("*.pdf")))
+    print("== dev set, library of ../shared/manuals (the dev set's own), thresholds calibrated on it")
+    run(dev_home, "eval", str(SETS[0]), "--calibrate", *extra)
+    details = Path(args.home) / "eval-details.jsonl"
+    print("\n== all sets, library of ../shared/manuals + manuals-extra; calibration on the dev set, scored on the others")
+    run(all_home, "eval", *map(str, SETS), "--calibrate", "--details", str(details), *extra)
+    for r in (json.loads(l) for l in details.read_text().splitlines()):
+        if r["refused"] == r["answerable"]:
+            what = "refused" if r["refused"] else "answered"
+            print(f"  {r['set']} {r['id']} {r['kind']}: {what} (hit@5={r['hit5']}) {r['reason']}")
     return 0
 
 
