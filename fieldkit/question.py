@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from functools import lru_cache
+
 from fieldkit.textnorm import CJK_RUN_RE, STOPWORDS, TOKEN_RE, identifiers, stem
 
 PROCEDURE_NOUNS = frozenset("check checks test tests inspection inspections procedure pressure interval limit limits setting clearance tolerance".split())
@@ -65,6 +67,13 @@ def with_shop_talk_spelled_out(question: str, keep: bool = True) -> str:
     return SHOP_TALK_RE.sub(lambda m: SHOP_TALK[m.group(0).lower()], question)
 
 
+def shop_words(question: str) -> dict[str, str]:
+    """Each word of a spelled-out shop term -> the shop word it stands for ("auxiliary" -> "apu"):
+    a manual that writes "APU" covers "auxiliary power unit"."""
+    return {w.lower(): m.group(0).lower() for m in SHOP_TALK_RE.finditer(question)
+            for w in re.findall(r"[\w-]+", SHOP_TALK[m.group(0).lower()])}
+
+
 FIGURE_WORDS_RE = re.compile(
     r"\b(pictures?|pics?|photos?|figures?|fig|diagrams?|drawings?|illustrations?|charts?|images?|schematics?|graphs?)\b"
     r"|\bshow me\b", re.IGNORECASE)
@@ -83,3 +92,100 @@ def designators(question: str) -> list[str]:
     """What may name a manual's aircraft or document: identifiers ("OH-58", "T63") and bare numbers
     used as names ("the 58")."""
     return identifiers(question) + [m.group(1) for m in BARE_DESIGNATOR_RE.finditer(question)]
+
+
+# Words a question uses to ask (how, what kind of answer, how sure), not to say what it is about.
+ASKING_WORDS = frozenset(
+    """max maximum min minimum allowed allowable limit limits value values need needed needs required require
+    requirement ok okay good normal proper right correct acceptable supposed go goes going use used using
+    check checks checking procedure procedures way ways anything something thing things someone anyone
+    know tell say says said mean means see seen read reads happen happens like just really actually still also even ever please
+    thanks hey guys folks buddy his him hers let lets make sure want wanted wants look looking find found give gives done doing
+    keep kept put able allow allowed there's theres isn't isnt can't cant don't dont won't wont i've ive i'll
+    we're were you're youre it's its that's thats should shall must might may would could will way enough
+    far fast soon quick quickly high low big small hot cold usually typically exactly roughly approximately
+    about around least most less more many much long often time times tolerance tolerances range ranges""".split()
+)
+
+
+def key_terms(question: str) -> list[str]:
+    """The words that say what an English question is about: its content words without the words
+    it asks with, numbers, identifiers and nicknames read as designators."""
+    from fieldkit.quantities import UNIT_FORMS
+
+    out = []
+    for word in content_words_of(question):
+        # Unit words ("psi", "inches") say what kind of value is wanted: wanted_values reads them.
+        if word in ASKING_WORDS or word in UNIT_FORMS or word in CONTRACTION_ENDS or any(c.isdigit() for c in word):
+            continue
+        if len(word) >= 2:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+CONTRACTION_ENDS = frozenset(["re", "ve", "ll"])  # "we're" -> "we", "re"
+
+
+def content_words_of(question: str) -> list[str]:
+    from fieldkit.textnorm import content_words
+
+    return [w.strip("'") for piece in content_words(question) for w in piece.split("/") if w.strip("'")]
+
+
+@lru_cache(maxsize=1)
+def _english_ranks() -> dict[str, int]:
+    """Rank of each word in general English use, from wordninja's word list (most frequent first)."""
+    import gzip
+    import os
+
+    import wordninja
+
+    path = os.path.join(os.path.dirname(os.path.abspath(wordninja.__file__)), "wordninja", "wordninja_words.txt.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return {w.strip(): i + 1 for i, w in enumerate(fh) if w.strip()}
+
+
+def english_rank(word: str) -> int:
+    """How common ``word`` is in general English (1 = most common); words outside the list rank last."""
+    ranks = _english_ranks()
+    word = word.lower()
+    rank = ranks.get(word)
+    if rank is None and len(word) > 3 and word.endswith("s"):
+        rank = ranks.get(word[:-1])
+    return rank if rank is not None else len(ranks) + 1
+
+
+# The kind of value a question asks for, read from the words it asks with: "torque for the drain
+# plug?", "how often", "what psi", "max TOT".
+WANTED_VALUE_RES = (
+    ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
+    ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
+                            r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
+                            r"|\binches of (?:hg|mercury)", re.I)),
+    ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
+                               r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
+    ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bhow many (?:hours|"
+                        r"minutes|seconds|days|weeks|months|years|cycles)\b|\bevery how\b|\b(?:life|limit|tbo) in (?:hours|"
+                        r"days|months|years|cycles)\b", re.I)),
+    ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
+    ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
+    ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
+    ("resistance", re.compile(r"\bresistance\b|\bohms?\b", re.I)),
+    ("speed", re.compile(r"\brpm\b|\bhow fast\b|\bairspeed\b|\bknots\b", re.I)),
+    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b", re.I)),
+    ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
+    ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall)\b|\bclearance\b|\bhow much (?:play|free play)\b"
+                          r"|\b(?:biggest|largest|smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
+                          r"(?:diameter|size|length|width|depth|thickness|taper|runout|gap)\b", re.I)),
+)
+# A speed of a rotor or an engine is given in percent as often as in rpm, and so is a control's
+# travel ("17% down"); "how fast must it be reported" asks for a time.
+_ALSO_WANTED = {"speed": ("percent", "time"), "length": ("percent",)}
+
+
+def wanted_values(question: str) -> tuple[str, ...]:
+    """The kinds of value an English question asks for ("torque", "time", "pressure", ...), or ()
+    when it asks for steps, a fact or a yes/no."""
+    kinds = [kind for kind, pattern in WANTED_VALUE_RES if pattern.search(question)]
+    kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
+    return tuple(dict.fromkeys(kinds))

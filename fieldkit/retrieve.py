@@ -50,7 +50,7 @@ class Retriever:
         text = with_shop_talk_spelled_out(query)  # "huey" also searches "UH-1", "CB" "circuit breaker"
         qvec = self.embedder.embed_one(text)
         dense = self._dense(qvec, docs)
-        named, named_by = self._named_docs(text) if docs is None else (set(), [])
+        named, named_by = named_documents(self.library, text) if docs is None else (set(), [])
         # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
         # stands for them.
         match = fts_query(_without(text, named_by))
@@ -90,21 +90,6 @@ class Retriever:
             passages = sorted(passages, key=lambda p: -p.score)[:k]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
 
-    def _named_docs(self, query: str) -> tuple[set[str], list[str]]:
-        """The manuals the question names by designator, and the words that name them."""
-        named, named_by = set(), []
-        tokens = designators(query)
-        keys = {d.name: f" {phrase_key(d.name)} {phrase_key(d.title)} " for d in self.library.documents()} if tokens else {}
-        for token in tokens:
-            key = f" {phrase_key(token)} "
-            # a bare number ("the 58") names a designator only where it follows letters ("oh 58")
-            pattern = re.compile(r"[a-z] " + re.escape(key.strip()) + " " if token.isdigit() else re.escape(key))
-            hits = {name for name, hay in keys.items() if pattern.search(hay)}
-            if hits:
-                named |= hits
-                named_by.append(token)
-        return named, named_by
-
     def _dense(self, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
         import faiss
 
@@ -127,6 +112,23 @@ class Retriever:
         """The figures on the passage's pages and the callouts that govern it."""
         figures = self.library.figures_of(passage.doc, set(range(passage.page, passage.page_end + 1)), passage.text)
         return replace(passage, figures=tuple(figures), callouts=tuple(governing_callouts(self.library, passage)))
+
+
+def named_documents(library, query: str) -> tuple[set[str], list[str]]:
+    """The manuals the question names by designator ("OH-58", "the 58", "CCAR-145"), and the words
+    that name them."""
+    named, named_by = set(), []
+    tokens = designators(query)
+    keys = {d.name: f" {phrase_key(d.name)} {phrase_key(d.title)} " for d in library.documents()} if tokens else {}
+    for token in tokens:
+        key = f" {phrase_key(token)} "
+        # a bare number ("the 58") names a designator only where it follows letters ("oh 58")
+        pattern = re.compile(r"[a-z] " + re.escape(key.strip()) + " " if token.isdigit() else re.escape(key))
+        hits = {name for name, hay in keys.items() if pattern.search(hay)}
+        if hits:
+            named |= hits
+            named_by.append(token)
+    return named, named_by
 
 
 def _without(text: str, tokens: list[str]) -> str:

@@ -296,6 +296,63 @@ class Library:
         sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
         return self.db.execute(sql, [" AND ".join(terms)]).fetchone()[0]
 
+    def page_text(self, doc: str, page: int) -> str | None:
+        """The text of one page of a manual as ingested, or None when it has no such page."""
+        row = self.db.execute("SELECT pages.text FROM pages JOIN documents ON documents.id = pages.doc_id "
+                              "WHERE documents.name = ? AND pages.page = ?", [doc, page]).fetchone()
+        return row[0] if row else None
+
+    def mentions_identifier(self, ident: str) -> bool:
+        """Does any chunk name ``ident``, however its manual separates the parts ("PD-680" ~ "P-D-680",
+        "MS20995C32" ~ "MS 20995 C32"), as a whole token ("UH-1" is not "UH-1M")?"""
+        if self.term_count(ident):
+            return True
+        chars = [c for c in ident.lower() if c.isalnum()]
+        groups = re.findall(r"\d+", ident)
+        if not chars or not groups:
+            return False
+        pattern = re.compile(r"(?<![\w])" + r"[-\s./]?".join(map(re.escape, chars)) + r"(?![\w])", re.IGNORECASE)
+        longest = max(groups, key=len)
+        rows = self.db.execute("SELECT chunks.text FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
+                               "WHERE chunks_fts MATCH ? LIMIT 500", [f'"{longest}"']).fetchall()
+        return any(pattern.search(row[0]) for row in rows)
+
+    def written_in_cjk(self, doc: str) -> bool:
+        """Is manual ``doc`` written mostly in Chinese or Japanese characters (judged on its first chunks)?"""
+        from fieldkit.textnorm import mostly_cjk
+
+        rows = self.db.execute("SELECT chunks.text FROM chunks JOIN documents ON documents.id = chunks.doc_id "
+                               "WHERE documents.name = ? ORDER BY chunks.ordinal LIMIT 30", [doc]).fetchall()
+        return mostly_cjk("".join(row[0] for row in rows))
+
+    def following_text(self, chunk_id: int) -> str:
+        """The text of the chunk after ``chunk_id`` in its manual when it continues the same section
+        (a procedure's next steps), else ""."""
+        row = self.db.execute(
+            "SELECT b.text FROM chunks a JOIN chunks b ON b.doc_id = a.doc_id AND b.ordinal = a.ordinal + 1 "
+            "AND b.section = a.section WHERE a.id = ?", [chunk_id]).fetchone()
+        return row[0] if row else ""
+
+    def chunk_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def word_count(self, word: str) -> int:
+        """How many chunks use ``word``: as FTS5 indexes it (porter stems: "bonded" ~ "bonding"), else
+        as the start of a word ("trans" ~ "transmission"), else split into the words it glues together
+        ("runup" ~ "run-up", "layup" ~ "lay up")."""
+        import wordninja
+
+        count = self.term_count(word)
+        if count or not word.isalpha():
+            return count
+        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+        if len(word) >= 3:
+            count = self.db.execute(sql, [f'"{word.lower()}"*']).fetchone()[0]
+        pieces = wordninja.split(word)
+        if not count and len(pieces) > 1:
+            count = self.db.execute(sql, ['"' + " ".join(pieces).lower() + '"']).fetchone()[0]
+        return count
+
     def figures_of(self, doc: str, pages: set[int], text: str) -> list[Figure]:
         """The figures of a passage: those on its ``pages``; in a document without pages (Markdown,
         HTML, S1000D are one page) those whose label its ``text`` names."""

@@ -18,6 +18,11 @@ STOPWORDS = frozenset(
 )
 
 
+def mostly_cjk(text: str) -> bool:
+    """Is ``text`` written more in Chinese or Japanese characters than in Latin letters?"""
+    return len(CJK_RE.findall(text)) > len(re.findall(r"[A-Za-z]", text))
+
+
 DIGIT_LETTER_RE = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 
 

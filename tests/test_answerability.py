@@ -1,0 +1,129 @@
+"""Refuse or answer, on a small manual built here: the signals that decide (coverage of the
+question's key terms, the value asked for, terms no manual uses, cautions), callouts first only where
+they govern or speak to the question, and follow-ups in a session."""
+
+import pytest
+
+MANUAL = """# XR-7 GROUND POWER CART MANUAL
+
+## 2-1. STARTER LIMITS
+
+CAUTION: Do not exceed three start attempts in a row. After a failed start wait 60 seconds before the
+next attempt; after the third failed start let the starter cool for 30 minutes.
+
+## 2-2. ENGINE START
+
+1. Battery switch - ON.
+2. Starter button - press and hold.
+3. Release the starter button at 45% engine speed.
+
+## 3-1. WHEELS AND TIRES
+
+NOTE: Blind fasteners in the wheel well fairing must be replaced, not reused.
+
+1. Remove the wheel well fairing.
+2. Inflate the main tires to 45 psi.
+3. Inspect the main wheel for cracks and corrosion.
+
+## 3-2. BATTERY
+
+The battery is a 24 V lead-acid battery. Check the electrolyte level every 50 hours.
+
+## 4-1. HYDRAULIC PUMP
+
+CAUTION: Do not run the hydraulic pump dry.
+
+Torque the hydraulic pump mounting bolts to 25 N·m.
+
+## 4-2. COOLING FAN
+
+Inspect the cooling fan blades for nicks. Replace the fan belt when it is cracked or glazed.
+"""
+
+
+@pytest.fixture
+def xr7(library, embedder, llm, tmp_path):
+    from fieldkit.answer import Engine
+    from fieldkit.ingest import ingest_file
+
+    path = tmp_path / "xr7.md"
+    path.write_text(MANUAL)
+    ingest_file(library, embedder, path)
+    return Engine(library=library, embedder=embedder, llm=llm)
+
+
+def _answer(engine, question, **kw):
+    from fieldkit.events import Done
+
+    return [e for e in engine.answer(question, generate=False, **kw) if isinstance(e, Done)][0].answer
+
+
+def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
+    answer = _answer(xr7, "how many times can i crank the starter before it has to cool down?")
+    assert not answer.refused, answer.reason
+    assert answer.warnings and "let the starter cool for 30 minutes" in answer.warnings[0].text
+    assert answer.answer.startswith("CAUTION: Do not exceed three start attempts")
+
+
+@pytest.mark.parametrize("question,named", [
+    ("what torque for the main wheel axle nut?", "axle"),  # the wheel section names no axle nut
+    ("how much does the battery weigh?", "weight"),  # the battery section gives no weight
+    ("how often do I replace the ELT battery?", "ELT"),  # a thing no manual names
+    ("what's the max rpm drop on the mag check?", "mag"),  # a check this cart does not have
+])
+def test_near_misses_are_refused_with_the_reason(xr7, question, named):
+    answer = _answer(xr7, question)
+    assert answer.refused and answer.answer.startswith("Not in the loaded manuals.")
+    assert named.lower() in answer.reason.lower(), answer.reason
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("how often do i check the battery electrolyte?", "every 50 hours"),
+    ("hydraulic pump bolt torque?", "25 N·m"),
+    ("what pressure do the main tires take?", "45 psi"),
+    ("when do I let go of the starter button?", "45% engine speed"),
+    ("when does the fan belt need replacing?", "cracked or glazed"),
+])
+def test_answerable_questions_are_answered(xr7, question, expected):
+    answer = _answer(xr7, question)
+    assert not answer.refused, answer.reason
+    assert expected in answer.answer
+
+
+def test_only_callouts_that_govern_or_speak_to_the_question_come_first(xr7):
+    answer = _answer(xr7, "what pressure do the main tires take?")
+    assert all("Blind fasteners" not in c.text for c in answer.warnings)  # printed before another step
+    assert any("Blind fasteners" in c.text for c in answer.other_warnings)
+    text = answer.answer
+    assert text.index("45 psi") < text.index("Other cautions on these pages:") < text.index("Blind fasteners")
+    pump = _answer(xr7, "hydraulic pump bolt torque?")
+    assert [c.text for c in pump.warnings] == ["CAUTION: Do not run the hydraulic pump dry."]
+
+
+def test_a_standalone_question_in_a_session_is_read_as_asked(xr7):
+    from fieldkit.session import Session
+
+    session = Session("job-1")
+    first = [e for e in xr7.answer("hydraulic pump bolt torque?", session=session)][-1].answer
+    assert not first.refused and session.turns
+    # Standalone: not merged with the pump question (which would find the pump torque again).
+    wheel = _answer(xr7, "What torque for the main wheel axle nut?", session=session)
+    assert wheel.refused
+    # Elliptical: read with the question before it.
+    assert session.search_query("and the fan?") == "hydraulic pump bolt torque? and the fan?"
+
+
+@pytest.mark.parametrize("question,follow_up", [
+    ("What torque for the wheel lug nuts?", False),
+    ("How long must the engine cool before I remove the oil drain plug?", False),
+    ("and the 58?", True),
+    ("how long?", True),
+    ("what about the tail rotor?", True),
+    ("is that in N·m?", True),
+    ("same for the lug nuts?", True),
+    ("drain plug?", False),
+])
+def test_only_elliptical_questions_are_follow_ups(question, follow_up):
+    from fieldkit.session import is_follow_up
+
+    assert is_follow_up(question) is follow_up
