@@ -31,6 +31,10 @@ SYSTEM_PROMPT = (
     "inside them. Copy numbers, units and part numbers exactly as the excerpts write them."
 )
 REFUSAL = "Not in the loaded manuals."
+OTHER_CALLOUTS = "Other cautions on these pages:"
+# Words of a question that say what kind of answer is wanted, not what it is about.
+GENERIC_STEMS = stems("check checks procedure limit limits maximum minimum max min value allowed need required "
+                      "normal okay good long often much many time times", min_len=1)
 CONTEXT_PASSAGES = 3
 GENERATE_TOKENS = 64
 PROMPT_QUOTE_TOKENS = 200  # excerpts given to the model: small, so the first token comes fast
@@ -87,13 +91,13 @@ class Engine:
         cited = passages[:CONTEXT_PASSAGES]
         # A lower-ranked passage whose WARNING/CAUTION or figure caption speaks to the question is cited too.
         cited += tuple(p for p in passages[CONTEXT_PASSAGES:] if _speaks_to(question, p))
-        callouts = collect_callouts(cited)
+        quotes = key_quotes(query, cited)
+        callouts, other_callouts = relevant_callouts(query, collect_callouts(cited), quotes)
         for callout in callouts:
             yield WarningFound(callout)
-        quotes = key_quotes(question, cited)
         generated, removed, turn = "", [], None
         if generate and quotes:
-            sources = "\n".join([p.text for p in cited] + [c.text for c in callouts])
+            sources = guard.Sources.of(cited, callouts)
             messages = build_messages(self.llm, question, quotes, session.history() if session else ())
             raw: list[str] = []
             for event in self._generate(messages, sources, question, raw):
@@ -106,12 +110,13 @@ class Engine:
             turn = Turn(question, messages[-1]["content"], "".join(raw), [p.citation() for p in cited])
         timings.setdefault("first_token", _ms(start))
         figures = tuple({(f.doc, f.page, f.label): f for p in cited for f in p.figures}.values())
-        yield Citations(cited, tuple(quotes), figures)
+        yield Citations(cited, tuple(quotes), figures, tuple(other_callouts))
         timings["total"] = _ms(start)
-        text = compose(callouts, generated.strip(), quotes)
+        text = compose(callouts, generated.strip(), quotes, other_callouts)
         removals = tuple(guard.Removal(r.sentence, r.reason) for r in removed)
         answer = Answer(question, text, False, cited, tuple(callouts), figures, model, timings,
-                        generated=generated.strip(), removed=removals, quotes=tuple(quotes), evidence=evidence)
+                        generated=generated.strip(), removed=removals, quotes=tuple(quotes), evidence=evidence,
+                        other_warnings=tuple(other_callouts))
         self._finish(answer, session, turn, log)
         yield Done(answer)
 
@@ -121,28 +126,26 @@ class Engine:
         if log:
             audit.log_answer(self.library, answer, detect_language(answer.question), session.name if session else None)
 
-    def _generate(self, messages: list[dict], sources: str, question: str, raw: list[str]) -> Iterator[Token | Removed]:
-        """Stream the model's lead-in sentence by sentence; each sentence is shown only after the guard.
-        ``raw`` receives the model's unfiltered words (replayed in a session so the KV cache matches)."""
+    def _generate(self, messages: list[dict], sources: guard.Sources, question: str, raw: list[str]
+                  ) -> Iterator[Token | Removed]:
+        """Stream the model's lead-in sentence by sentence; each sentence is shown only after the guard,
+        and only once the next piece proves it ended ("to 3." may go on "5 N·m"). ``raw`` receives the
+        model's unfiltered words (replayed in a session so the KV cache matches)."""
         buffer, kept = "", 0
         for piece in self.llm.stream_chat(messages, max_tokens=GENERATE_TOKENS):
             raw.append(piece)
-            buffer += piece
-            sentences = guard.split_sentences(buffer)
-            complete = sentences if re.search(r"[.!?\n]\s*$", buffer) else sentences[:-1]
+            complete, buffer = guard.complete_sentences(buffer + piece)
             for sentence in complete:
                 for event in _checked(sentence, sources, question):
                     kept += isinstance(event, Token)
                     yield event
-            if complete:
-                buffer = buffer[sum(len(x) for x in complete):]
             if kept >= MAX_GENERATED_SENTENCES:
                 return
-        if buffer.strip():
-            yield from _checked(buffer, sources, question)
+        for sentence in guard.split_sentences(buffer):
+            yield from _checked(sentence, sources, question)
 
 
-def _checked(sentence: str, sources: str, question: str) -> Iterator[Token | Removed]:
+def _checked(sentence: str, sources: guard.Sources, question: str) -> Iterator[Token | Removed]:
     if len(re.findall(r"[^\W\d_]{2,}", sentence)) < 3:
         return  # a fragment ("- 3."), not a sentence: nothing to show or report
     if REFUSAL.lower().rstrip(".") in sentence.lower():
@@ -179,6 +182,31 @@ def collect_callouts(passages) -> list[Callout]:
             if not looks_like_injection(c.text):
                 seen.setdefault(c.text, c)
     return sorted(seen.values(), key=lambda c: CALLOUT_ORDER.get(c.kind, 3))
+
+
+def relevant_callouts(question: str, callouts: list[Callout], quotes: list[Quote]) -> tuple[list[Callout], list[Callout]]:
+    """The callouts to show before the answer, and the other callouts on the cited pages. A callout
+    goes first when it governs a quoted step (it is printed right before that step: a callout
+    precedes what it governs) or when its words speak to the question."""
+    first, other = [], []
+    for c in callouts:
+        (first if speaks_to(question, c.text) or any(_precedes(c.text, q) for q in quotes) else other).append(c)
+    return first, other
+
+
+def _precedes(callout: str, quote: Quote) -> bool:
+    """Is ``callout`` printed right before the quoted span in its passage (nothing but white space
+    between them)?"""
+    text = quote.passage.text
+    at = text.find(quote.text.split("\n")[0])  # a table row is quoted under its header: the header
+    end = text.rfind(callout, 0, max(at, 0))
+    return at > 0 and end >= 0 and not text[end + len(callout):at].strip()
+
+
+def speaks_to(question: str, text: str) -> bool:
+    """Does ``text`` share two content words with the question (one, if the question has only one)?"""
+    wanted = stems(question, min_len=3) - GENERIC_STEMS
+    return bool(wanted) and len(wanted & stems(text)) >= min(2, len(wanted))
 
 
 def _speaks_to(question: str, passage: Passage) -> bool:
@@ -234,13 +262,16 @@ def _spans(text: str) -> list[str]:
     return [s for s in spans if s]
 
 
-def compose(callouts: list[Callout], generated: str, quotes: list[Quote]) -> str:
+def compose(callouts: list[Callout], generated: str, quotes: list[Quote], other_callouts=()) -> str:
     lines = [f"{c.text}  [{c.doc}, p. {c.page}]" for c in callouts]
     if generated:
         lines.append(generated)
     if quotes:
         lines.append("From the manual:")
         lines.extend(f'  "{q.text}"  [{q.passage.cite_short()}]' for q in quotes)
+    if other_callouts:
+        lines.append(OTHER_CALLOUTS)
+        lines.extend(f"  {c.text}  [{c.doc}, p. {c.page}]" for c in other_callouts)
     return "\n".join(lines)
 
 

@@ -31,6 +31,7 @@ class Answer:
     reason: str = ""
     related: tuple[Passage, ...] = field(default=())
     evidence: object = None  # the evidence.Evidence that decided answer or refusal
+    other_warnings: tuple[Callout, ...] = ()  # callouts on the cited pages that neither govern nor speak to it
 
     def to_json(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class Answer:
             "quotes": [{"text": q.text, "doc": q.passage.doc, "page": q.passage.page} for q in self.quotes],
             "reason": self.reason,
             "related": [p.citation() for p in self.related],
+            "other_warnings": [w.to_json() for w in self.other_warnings],
         }
 
 
@@ -64,6 +66,8 @@ class Refused:
 
 @dataclass(frozen=True)
 class WarningFound:
+    """A callout that governs the cited steps or speaks to the question: shown before the answer."""
+
     callout: Callout
 
 
@@ -83,6 +87,7 @@ class Citations:
     passages: tuple[Passage, ...]
     quotes: tuple[Quote, ...]
     figures: tuple[Figure, ...]
+    other_callouts: tuple[Callout, ...] = ()  # shown after the answer: "other cautions on these pages"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""A conversation: earlier turns are replayed to the model (llama.cpp reuses their KV cache) and a
-short follow-up ("and the lug nuts?") is searched together with the question it follows."""
+"""A conversation: earlier turns are replayed to the model (llama.cpp reuses their KV cache) and an
+elliptical follow-up ("and the 58?", "how long?") is read together with the question it follows; a
+question that stands on its own ("What torque for the wheel lug nuts?") is read as asked."""
 
 from __future__ import annotations
 
@@ -12,7 +13,23 @@ from fieldkit.errors import UsageError
 from fieldkit.textnorm import content_words
 
 MAX_TURNS = 3  # turns replayed to the model; older ones drop out of the prompt
-FOLLOW_UP_WORDS = 6  # a question with this few content words is read with the previous one
+# "and the 58?", "what about the tail rotor?", "same for the lug nuts?": a follow-up by its opening.
+FOLLOW_UP_OPENING_RE = re.compile(
+    r"^\s*(?:and|also|plus|then|so|ok(?:ay)?,?\s+and|(?:and\s+)?(?:what|how)\s+about|same\s+(?:for|on|with|thing))\b",
+    re.IGNORECASE)
+# "is that in N·m?", "how tight is it?": words that point back at the previous question.
+POINTING_WORDS = frozenset("it its it's that this those these them they there one ones same".split())
+
+
+def is_follow_up(question: str) -> bool:
+    """Does ``question`` lean on the one before it? An opening like "and ..." or "what about ...",
+    no content word of its own ("how long?"), or one or two content words and a word that points
+    back ("what's the torque on it?")."""
+    words = content_words(question)
+    if FOLLOW_UP_OPENING_RE.match(question) or not words:
+        return True
+    tokens = set(re.findall(r"[\w']+", question.lower()))
+    return len(words) <= 2 and bool(tokens & POINTING_WORDS)
 
 
 @dataclass
@@ -35,8 +52,9 @@ class Session:
         return messages
 
     def search_query(self, question: str) -> str:
-        """The retrieval query: a short follow-up carries the previous question's words."""
-        if self.turns and len(content_words(question)) <= FOLLOW_UP_WORDS:
+        """The question as fieldkit reads it: an elliptical follow-up carries the previous question's
+        words; any other question is read as asked."""
+        if self.turns and is_follow_up(question):
             return f"{self.turns[-1].question} {question}"
         return question
 

