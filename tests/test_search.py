@@ -101,7 +101,18 @@ def test_foreign_language_question_finds_cognates(sample_library, embedder):
     r = Retriever(sample_library, embedder)
     passages = r.search("¿Cuál es el par de apriete de la tuerca de la batería (terminal clamp)?", k=5).passages
     assert any("Battery terminal clamp" in p.text for p in passages)
-    assert r.search("维修记录", k=3).passages is not None  # CJK questions run through the same path
+
+
+def test_chinese_question_finds_the_chinese_passage(sample_library, embedder, tmp_path):
+    """CJK text is indexed character by character and queried as bigrams (no segmenter)."""
+    from fieldkit.ingest import ingest_file
+
+    manual = tmp_path / "zh.md"
+    manual.write_text("# 维修管理规定\n\n## 第三条 维修记录\n\n维修记录应当至少保存两年。\n\n"
+                      "## 第四条 工作时间\n\n维修人员每天工作时间不得超过十二小时。\n", encoding="utf-8")
+    ingest_file(sample_library, embedder, manual)
+    top = _retriever(sample_library, embedder).search("维修记录要保存多久？", k=3).passages[0]
+    assert top.doc == "zh.md" and "保存两年" in top.text
 
 
 def test_a_question_asking_for_a_picture_gets_the_passage_with_that_figure_first(library, embedder, tmp_path):

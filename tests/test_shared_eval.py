@@ -1,6 +1,7 @@
 """The dev question set over the real public manuals in ../shared (skipped where they are absent)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -22,23 +23,57 @@ def shared_engine(tmp_path_factory, embedder):
     return Engine(library=library, embedder=embedder)
 
 
+@pytest.fixture(scope="module")
+def extra_engine(shared_engine, tmp_path_factory, embedder):
+    """The dev library plus ../shared/manuals-extra: the library the validation sets are asked against."""
+    import shutil
+
+    from fieldkit.answer import Engine
+    from fieldkit.ingest import ingest_paths
+    from fieldkit.store import Library
+
+    root = tmp_path_factory.mktemp("extra") / "library"
+    shutil.copytree(shared_engine.library.root, root)
+    library = Library.open(embedder.id, embedder.dim, root=root)
+    results = list(ingest_paths(library, embedder, sorted((SHARED / "manuals-extra").glob("*.pdf"))))
+    assert all(getattr(r, "status", None) == "added" for r in results), results
+    return Engine(library=library, embedder=embedder)
+
+
 def test_dev_set_retrieval_and_refusals(shared_engine):
+    """The dev set's figures as ranges a regression breaks (measured: hit@5 0.97, hit@1 0.81, 3/3 refused,
+    0/31 false refusals, 0 ungrounded numbers)."""
     from fieldkit.evaluate import run_eval
 
     items = [json.loads(l) for l in (SHARED / "eval" / "dev.jsonl").read_text().splitlines() if l.strip()]
     report, rows = run_eval(shared_engine, items, generate=False)
     overall, kinds = report["overall"], report["by_kind"]
-    assert overall["hit@5"] >= 0.90, report
+    assert overall["hit@5"] >= 0.96 and overall["hit@1"] >= 0.74, report
     assert all(kinds[k]["hit@5"] == 1.0 for k in ("figure", "warning", "ocr")), report
     assert overall["figure_records"] == "4/4"
     assert kinds["warning"]["expect_coverage"] == 1.0  # the warning text is shown
-    assert overall["refused_unanswerable"] >= 2
-    assert overall["false_refusals"] <= 1
-    assert overall["ungrounded_numbers"] == 0
+    assert overall["refused_unanswerable"] == 3 and overall["false_refusals"] == 0, report
+    assert overall["gold_cited"] >= 0.9 and overall["ungrounded_numbers"] == 0, report
     assert kinds["crosslang"]["hit@5"] >= 0.75  # Spanish, French, German found by character trigrams
-    # Every answer that is not refused cites passages, and their pages are real pages of the manual.
+    # Every passage shown is text of the page it cites: most of its words are on that page.
+    library = shared_engine.library
+    for row in rows:
+        for doc, page in row["pages"]:
+            page_text = library.page_text(doc, page)
+            assert page_text is not None and 1 <= page <= library.document(doc).pages
     for row in rows:
         assert row["refused"] or row["pages"]
+
+
+def test_cited_passages_are_text_of_the_pages_they_cite(shared_engine):
+    from fieldkit.textnorm import content_words
+
+    library = shared_engine.library
+    for question in ("starter release N1 on the OH-58", "vacuum oven drying temperature", "ESD class 1 range"):
+        for p in shared_engine.search(question, k=5).passages:
+            words = set(content_words(" ".join(library.page_text(p.doc, n) or "" for n in range(p.page, p.page_end + 1))))
+            own = [w for w in content_words(p.text) if w.isalpha()]
+            assert own and sum(w in words for w in own) / len(own) >= 0.8, (p.doc, p.page, p.text[:80])
 
 
 def test_scanned_advisory_circular_is_read_by_ocr(shared_engine):
@@ -56,3 +91,24 @@ def test_printed_page_labels_differ_from_pdf_indices(shared_engine):
     res = shared_engine.search("release STARTER switch at 58-62% N1", k=5, doc=doc)
     top = res.passages[0]
     assert top.page == 18 and top.page_label and top.page_label != "18" and "-" in top.page_label
+
+
+EVAL = Path(__file__).resolve().parent / "eval"
+
+
+@pytest.mark.parametrize("name,max_false_refusals,min_refused,min_gold_cited", [
+    # measured: 6/44 false refusals, 19/26 refused, gold page cited for 0.76 of answered questions
+    ("validation-extra.jsonl", 8, 17, 0.70),
+    # measured: 1/26 false refusals, 14/18 refused, 0.84
+    ("holdout-manuals.jsonl", 3, 12, 0.75),
+])
+def test_validation_sets_hold_the_dev_tuning(extra_engine, name, max_false_refusals, min_refused, min_gold_cited):
+    """Question sets written over manuals and facts the dev set does not use (tests/eval/README.md)."""
+    from fieldkit.evaluate import run_eval
+
+    items = [json.loads(l) for l in (EVAL / name).read_text().splitlines() if l.strip()]
+    report, _ = run_eval(extra_engine, items, generate=False)
+    overall = report["overall"]
+    assert overall["false_refusals"] <= max_false_refusals, overall
+    assert overall["refused_unanswerable"] >= min_refused, overall
+    assert overall["gold_cited"] >= min_gold_cited and overall["ungrounded_numbers"] == 0, overall
