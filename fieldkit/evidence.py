@@ -28,7 +28,7 @@ from fieldkit.question import (asks_for_figure, key_terms, mentions, shop_words,
                                with_shop_talk_spelled_out)
 from fieldkit.quantities import UNIT_KINDS, quantities
 from fieldkit.retrieve import named_documents
-from fieldkit.textnorm import content_words, identifiers, mostly_cjk, stems
+from fieldkit.textnorm import CJK_RE, content_words, identifiers, mostly_cjk, stems
 
 DENSE_FLOOR = 0.37
 COVERAGE_MIN = 0.30  # weighted share of the key terms the best close passage must hold
@@ -46,12 +46,12 @@ class Signals:
 
     top_dense: float = 0.0  # best dense similarity among the top passages
     unknown_identifiers: tuple[str, ...] = ()  # identifiers no manual mentions
-    english: bool = True  # terms, coverage and the floor read English questions only
+    english: bool = True  # an English question over English passages: the similarity floor applies
     has_passages: bool = True
+    judged: bool = True  # coverage and value kinds apply (English words or Chinese character pairs)
     unknown_terms: tuple[str, ...] = ()  # key terms no manual uses (not common English words)
     coverage: float = 1.0  # weighted share of the key terms the best close passage holds
     missing_terms: tuple[str, ...] = ()  # key terms that passage does not hold, heaviest first
-    gap: float = 0.0  # weight of the heaviest key term that no close passage holds
     wanted: tuple[str, ...] = ()  # kinds of value the question asks for ("torque", "time", ...)
     # (weighted share of the key terms, gives a value of a wanted kind) for each close passage
     passages: tuple[tuple[float, bool], ...] = ()
@@ -76,21 +76,20 @@ def signals(library, question: str, passages) -> Signals:
     aliases = shop_words(question)  # "auxiliary power unit" is covered where a manual writes "APU"
     question = with_shop_talk_spelled_out(question, keep=False)  # "blackhawk" asks about the UH-60
     unknown = tuple(t for t in identifiers(question) if len(t) > 2 and not library.mentions_identifier(t))
-    # Word coverage reads English words on both sides: an English question answered by passages in
-    # another script, or naming a manual written in one (a Chinese regulation), is judged like a
-    # question in another language.
-    english = detect_language(question) == "en" and not _mostly_cjk(passages[:COVERAGE_PASSAGES]) and not any(
-        library.written_in_cjk(doc) for doc in named_documents(library, question)[0])
-    base = Signals(top, unknown, english, bool(passages))
-    if not passages or unknown or not english:
-        # Word counts, coverage and the floor read English words; other languages are judged by
-        # their identifiers only (the embedder and the word lists are English).
-        return base
     close = passages[:COVERAGE_PASSAGES]
+    # Coverage reads the question's words in the passages' script: English words in English passages,
+    # Chinese character pairs in Chinese ones. An English question answered by Chinese passages, or
+    # naming a manual written in Chinese, is judged by its identifiers only, as is a question in a
+    # language the manuals are not written in; the similarity floor applies to English only (the
+    # embedder is English-only).
+    language = detect_language(question)
+    cjk = _mostly_cjk(close) or any(library.written_in_cjk(doc) for doc in named_documents(library, question)[0])
+    english = language == "en" and not cjk
+    base = Signals(top, unknown, english, bool(passages), judged=english or (language == "zh" and cjk))
+    if not passages or unknown or not base.judged:
+        return base
     weights, absent = _weights(library, key_terms(question))
     coverage, missing = _coverage(weights, close, aliases)
-    tests = [_holds(_passage_words(p), aliases) for p in close]
-    gap = max((w for t, w in weights.items() if not any(holds(t) for holds in tests)), default=0.0)
     wanted = wanted_values(question)
     facts = tuple((round(_share(weights, _passage_words(p), aliases), 3),
                    not wanted or _gives(library, p, wanted, asks_for_figure(question), list(weights), aliases)) for p in close)
@@ -99,7 +98,7 @@ def signals(library, question: str, passages) -> Signals:
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
     callout = max((_share(weights, c.text, aliases) for c in cautions if not wanted or _states(quantities(c.text), wanted)),
                   default=0.0) if weights else 0.0
-    return replace(base, unknown_terms=absent, coverage=coverage, missing_terms=missing, gap=round(gap, 3), wanted=wanted,
+    return replace(base, unknown_terms=absent, coverage=coverage, missing_terms=missing, wanted=wanted,
                    passages=facts, callout_share=round(callout, 3), terms=weights)
 
 
@@ -110,7 +109,7 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
         return True, "the library has no passages for this question"
     if s.unknown_identifiers:
         return True, f"the loaded manuals never mention {', '.join(s.unknown_identifiers)}"
-    if not s.english:
+    if not s.judged:
         return False, ""
     if s.callout_share >= coverage_min:
         return False, ""  # a WARNING or CAUTION speaks to it: never refused
@@ -121,7 +120,7 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
     # The value asked for must be given by a passage that is about the question, not by any passage.
     if s.wanted and not any(gives for share, gives in s.passages if share >= max(coverage_min, value_coverage_min)):
         return True, f"no passage close to the question gives its {' or '.join(s.wanted)}"
-    if s.top_dense < dense_floor:
+    if s.english and s.top_dense < dense_floor:
         return True, f"no passage is close enough to the question (best similarity {s.top_dense:.2f})"
     return False, ""
 
@@ -140,6 +139,8 @@ def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ..
     total = max(library.chunk_count(), 1)
     weights, absent = {}, []
     for term, count in _known_parts(library, terms).items():
+        if count == 0 and CJK_RE.search(term):
+            continue  # a character pair across two words (no segmenter): says nothing
         rank = english_rank(term)
         if count == 0 and rank > COMMON_ENGLISH_RANK:
             absent.append(term)
@@ -156,7 +157,7 @@ def _known_parts(library, terms: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for term in terms:
         count = library.word_count(term)
-        if count:
+        if count or not term.isascii():
             out[term] = count
             continue
         split = re.split(r"[-/]", term) if "-" in term or "/" in term else wordninja.split(term)
@@ -185,8 +186,11 @@ def _holds(text: str, aliases: dict[str, str]):
     """A test: does ``text`` mention a term (a compound: each of its parts; or the shop word it was
     spelled out from)?"""
     words, word_stems = set(content_words(text)), stems(text)
+    squeezed = re.sub(r"\s+", "", text)
 
     def holds(t: str) -> bool:
+        if CJK_RE.search(t):
+            return t in squeezed
         if mentions(t, word_stems, words) or (t in aliases and mentions(aliases[t], word_stems, words)):
             return True
         parts = [p for p in re.split(r"[-/]", t) if p]

@@ -119,8 +119,20 @@ UNIT_RE = re.compile(
 )
 
 
+# Units of Chinese text, right after the number ("90 天", "24 个日历月", "150米"); no word boundary
+# follows them.
+CJK_UNITS = {"学时": "h", "小时": "h", "分钟": "min", "工作日": "day", "个月": "month", "个日历月": "month",
+             "日历月": "month", "月": "month", "年": "year", "周": "week", "星期": "week", "天": "day", "日": "day",
+             "秒": "s", "岁": "year", "米": "m", "公里": "km", "千米": "km", "英尺": "ft", "海里": "NM", "千克": "kg",
+             "公斤": "kg", "升": "L", "℃": "°C", "％": "%"}
+CJK_UNIT_RE = re.compile(r"\s*(" + "|".join(sorted(CJK_UNITS, key=len, reverse=True)) + ")")
+
+
 def read_unit(text: str, pos: int) -> tuple[str, int]:
     """The canonical unit written at ``pos`` (after a number) and where it ends, or ("", pos)."""
+    cjk = CJK_UNIT_RE.match(text, pos)
+    if cjk:
+        return CJK_UNITS[cjk.group(1)], cjk.end()
     m = UNIT_RE.match(text, pos)
     if not m:
         return "", pos
@@ -138,13 +150,14 @@ def read_unit(text: str, pos: int) -> tuple[str, int]:
 
 # -- numbers -------------------------------------------------------------------------------------
 
+_WORD = r"[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # letters and digits, not CJK characters
 _VULGAR = {"½": Fraction(1, 2), "¼": Fraction(1, 4), "¾": Fraction(3, 4), "⅓": Fraction(1, 3), "⅔": Fraction(2, 3),
            "⅛": Fraction(1, 8), "⅜": Fraction(3, 8), "⅝": Fraction(5, 8), "⅞": Fraction(7, 8), "⅕": Fraction(1, 5)}
 _V = "".join(_VULGAR)
 # One number: 1-1/2, 1 1/2, 1½, 3/8, ½, 16,000, 3.5, .25  (a letter or digit right before it makes it
-# part of a word or code, read separately).
+# part of a word or code, read separately; a Chinese character does not: "记录2年").
 NUMBER_RE = re.compile(
-    rf"(?<![\w.,/])(?:"
+    rf"(?<!{_WORD})(?<![.,/])(?:"
     rf"(?P<mixed>\d+)(?:[-\s]|(?=[{_V}]))(?P<mfrac>\d+/\d+|[{_V}])"
     rf"|(?P<frac>\d+/\d+|[{_V}])"
     rf"|(?P<dec>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|\.\d+)"
@@ -152,7 +165,7 @@ NUMBER_RE = re.compile(
 )
 # A code or identifier: letters and digits mixed ("MS20995C32", "ms20995c32", "AN960-416", "N1",
 # "FK-DP-20"), or three or more digit groups ("32-41-00", "55-1520-210-10").
-TOKEN_RE = re.compile(r"[^\W_]+(?:[-/.·][^\W_]+)*")
+TOKEN_RE = re.compile(rf"{_WORD}+(?:[-/.·]{_WORD}+)*")
 _ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th)$", re.IGNORECASE)
 _GLUED_RE = re.compile(r"^(\d+(?:[./]\d+)?-?)([^\W\d_].*)$")
 

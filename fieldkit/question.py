@@ -1,5 +1,5 @@
-"""What a question asks, read from its words: the checks it names, shop talk for the manuals' words,
-requests for a picture, the aircraft or manual it names."""
+"""What a question asks, read from its words: its key terms, the kind of value it asks for, shop talk
+for the manuals' words, requests for a picture, the aircraft or manual it names."""
 
 from __future__ import annotations
 
@@ -8,32 +8,6 @@ import re
 from functools import lru_cache
 
 from fieldkit.textnorm import CJK_RUN_RE, STOPWORDS, TOKEN_RE, identifiers, stem
-
-PROCEDURE_NOUNS = frozenset("check checks test tests inspection inspections procedure pressure interval limit limits setting clearance tolerance".split())
-# Words that say how a check is done, not which one ("a quick check", "the final inspection").
-PROCEDURE_QUALIFIERS = frozenset(
-    """quick final visual functional operational ops op daily preflight postflight annual routine initial
-    first second last full complete normal basic simple proper same next previous required special""".split()
-)
-
-
-def named_procedures(question: str) -> list[tuple[str, str]]:
-    """The checks and tests a question names, as (name word, phrase) for each word of the name:
-    "the fuel boost pump check" -> ("fuel", "fuel boost pump check"), ("boost", ...), ("pump", ...)."""
-    tokens = [t.lower() for t in TOKEN_RE.findall(CJK_RUN_RE.sub(" ", question))]
-    named = []
-    for i, word in enumerate(tokens):
-        if word not in PROCEDURE_NOUNS:
-            continue
-        name: list[str] = []
-        for before in reversed(tokens[max(0, i - 3) : i]):
-            if not before.isalpha() or len(before) < 2 or before in STOPWORDS or before in PROCEDURE_NOUNS:
-                break
-            name.insert(0, before)
-        phrase = " ".join(name + [word])
-        named.extend((w, phrase) for w in name if w not in PROCEDURE_QUALIFIERS)
-    return named
-
 
 def mentions(word: str, text_stems: set[str], text_words: set[str]) -> bool:
     """Does a text (given as its words and stems) use ``word``, allowing inflection and abbreviation
@@ -55,6 +29,10 @@ SHOP_TALK = {
     "fod": "foreign object damage", "ndt": "nondestructive inspection", "oat": "outside air temperature",
     "ipa": "isopropyl alcohol", "mek": "methyl ethyl ketone", "cfrp": "carbon fiber", "tgt": "turbine gas temperature",
     "ias": "indicated airspeed", "lru": "line replaceable unit", "msds": "material safety data sheet",
+    "rts": "return to service", "mfr": "manufacturer", "mfg": "manufacturer", "maint": "maintenance",
+    "mx": "maintenance", "insp": "inspection", "tt": "total time", "smoh": "since major overhaul",
+    "tbo": "time between overhauls", "sb": "service bulletin", "ipc": "illustrated parts catalog",
+    "p/n": "part number", "s/n": "serial number", "w&b": "weight and balance", "a&p": "airframe and powerplant",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
@@ -108,12 +86,31 @@ ASKING_WORDS = frozenset(
 )
 
 
+# Characters a Chinese question asks with (what, how many, can, must, ...), not what it is about.
+CJK_ASKING = frozenset("的了吗呢吧啊么什怎多少几要能得是在有和就都还会可以最请问该需啥谁哪些个么样")
+
+
+CJK_ASKING_PAIRS = frozenset("时候 以后 之后 以前 之前 当时 到底 一下 一次".split())
+
+
+def cjk_terms(question: str) -> list[str]:
+    """The character pairs of a Chinese question's runs without an asking character or a unit ("维修
+    记录最少要保存多久" -> 维修, 修记, 记录, 保存): no segmenter, so pairs across two words are in too."""
+    from fieldkit.quantities import CJK_UNITS
+
+    pairs = []
+    for run in CJK_RUN_RE.findall(question):
+        pairs += [a + b for a, b in zip(run, run[1:]) if a not in CJK_ASKING and b not in CJK_ASKING
+                  and a + b not in CJK_ASKING_PAIRS and a + b not in CJK_UNITS]
+    return list(dict.fromkeys(pairs))
+
+
 def key_terms(question: str) -> list[str]:
-    """The words that say what an English question is about: its content words without the words
-    it asks with, numbers, identifiers and nicknames read as designators."""
+    """The words that say what a question is about: its content words without the words it asks
+    with, numbers, identifiers and nicknames read as designators; for Chinese, character pairs."""
     from fieldkit.quantities import UNIT_FORMS
 
-    out = []
+    out = cjk_terms(question)
     for word in content_words_of(question):
         # Unit words ("psi", "inches") say what kind of value is wanted: wanted_values reads them.
         if word in ASKING_WORDS or word in UNIT_FORMS or word in CONTRACTION_ENDS or any(c.isdigit() for c in word):
@@ -183,9 +180,18 @@ WANTED_VALUE_RES = (
 _ALSO_WANTED = {"speed": ("percent", "time"), "length": ("percent",)}
 
 
+# The same, asked in Chinese: "多久" (how long), "几年" (how many years), "多高" (how high), ...
+CJK_WANTED_VALUE_RES = (
+    ("time", re.compile(r"多久|多长时间|多长|几年|几个月|几天|几小时|几个小时|几分钟|多少(?:个)?(?:年|月|天|日|小时|分钟|秒|学时|工作日)"
+                        r"|啥时候|什么时候|期限|有效期|间隔|多少岁|几岁")),
+    ("length", re.compile(r"多高|多远|多少米|多少公里|多少英尺|多少海里|多深|多厚|多宽")),
+    ("percent", re.compile(r"百分之|多少比例|百分比")),
+)
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
-    """The kinds of value an English question asks for ("torque", "time", "pressure", ...), or ()
-    when it asks for steps, a fact or a yes/no."""
-    kinds = [kind for kind, pattern in WANTED_VALUE_RES if pattern.search(question)]
+    """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
+    for steps, a fact or a yes/no."""
+    kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(question)]
     kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
     return tuple(dict.fromkeys(kinds))

@@ -40,14 +40,16 @@ def test_fts_query_handles_codes_units_and_cjk():
     assert search_text("10C 维修") == "10 C  维  修 "
 
 
-def test_named_checks_and_nicknames():
-    from fieldkit.question import named_procedures, with_shop_talk_spelled_out
+def test_key_terms_values_asked_for_and_nicknames():
+    from fieldkit.question import key_terms, wanted_values, with_shop_talk_spelled_out
 
-    assert named_procedures("max rpm drop on the mag check during runup?") == [("mag", "mag check")]
-    assert named_procedures("the fuel boost pump check on the 58") == [
-        ("fuel", "fuel boost pump check"), ("boost", "fuel boost pump check"), ("pump", "fuel boost pump check")]
-    assert named_procedures("is a quick check enough?") == []  # how, not which
-    assert named_procedures("how long do I hold the test button?") == []
+    assert key_terms("what's the max rpm drop allowed on the mag check during runup?") == ["drop", "mag", "runup"]
+    assert key_terms("can the owner-pilot sign off PM that his buddy did?") == ["owner-pilot", "sign", "pm"]
+    assert wanted_values("what torque for the drain plug?") == ("torque",)
+    assert wanted_values("how often do I replace the ELT battery?") == ("time",)
+    assert wanted_values("max TOT during start?") == ("temperature",)
+    assert wanted_values("how far down should the collective go?") == ("length", "percent")
+    assert wanted_values("how do I seal the connector?") == ()
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
 
