@@ -186,21 +186,23 @@ def collect_callouts(passages) -> list[Callout]:
 
 def relevant_callouts(question: str, callouts: list[Callout], quotes: list[Quote]) -> tuple[list[Callout], list[Callout]]:
     """The callouts to show before the answer, and the other callouts on the cited pages. A callout
-    goes first when it governs a quoted step (it is printed right before that step: a callout
-    precedes what it governs) or when its words speak to the question."""
+    goes first when its words speak to the question or when it governs a quoted step: a WARNING or
+    CAUTION printed before the step in its procedure governs it (they head the procedure), a NOTE only
+    the step right after it."""
     first, other = [], []
     for c in callouts:
-        (first if speaks_to(question, c.text) or any(_precedes(c.text, q) for q in quotes) else other).append(c)
+        governs = any(_precedes(c.text, q, adjacent=c.kind == "NOTE") for q in quotes)
+        (first if governs or speaks_to(question, c.text) else other).append(c)
     return first, other
 
 
-def _precedes(callout: str, quote: Quote) -> bool:
-    """Is ``callout`` printed right before the quoted span in its passage (nothing but white space
-    between them)?"""
+def _precedes(callout: str, quote: Quote, adjacent: bool) -> bool:
+    """Is ``callout`` printed before the quoted span in its passage (``adjacent``: right before it,
+    nothing but white space between)?"""
     text = quote.passage.text
     at = text.find(quote.text.split("\n")[0])  # a table row is quoted under its header: the header
     end = text.rfind(callout, 0, max(at, 0))
-    return at > 0 and end >= 0 and not text[end + len(callout):at].strip()
+    return at > 0 and end >= 0 and (not adjacent or not text[end + len(callout):at].strip())
 
 
 def speaks_to(question: str, text: str) -> bool:

@@ -151,7 +151,7 @@ def summarize(rows: list[dict]) -> dict:
 
 
 FLOORS = [round(0.20 + 0.01 * i, 2) for i in range(31)]  # similarity floor 0.20 .. 0.50
-COVERAGES = [round(0.20 + 0.05 * i, 2) for i in range(11)]  # coverage 0.20 .. 0.70
+COVERAGES = [round(0.05 * i, 2) for i in range(1, 12)]  # coverage 0.05 .. 0.55
 VALUE_COVERAGES = [round(0.30 + 0.05 * i, 2) for i in range(9)]  # value coverage 0.30 .. 0.70
 CURRENT = (DENSE_FLOOR, COVERAGE_MIN, VALUE_COVERAGE_MIN)
 

@@ -157,6 +157,7 @@ def english_rank(word: str) -> int:
 WANTED_VALUE_RES = (
     ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
     ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
+                            r"|\bcompression (?:reading|check|test)|\bhow much vacuum"
                             r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
                             r"|\binches of (?:hg|mercury)", re.I)),
     ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
@@ -171,9 +172,15 @@ WANTED_VALUE_RES = (
     ("speed", re.compile(r"\brpm\b|\bhow fast\b|\bairspeed\b|\bknots\b", re.I)),
     ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b", re.I)),
     ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
-    ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall)\b|\bclearance\b|\bhow much (?:play|free play)\b"
+    ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"
                           r"|\b(?:biggest|largest|smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
-                          r"(?:diameter|size|length|width|depth|thickness|taper|runout|gap)\b", re.I)),
+                          r"(?:diameter|size|length|width|depth|thickness|height|taper|runout|gap)\b"
+                          r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
+    ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:oil|fuel|fluid|grease|"
+                          r"sealant|water|solution)\b|\bcapacity\b", re.I)),
+    ("count", re.compile(r"\bhow many (?!hours|minutes|seconds|days|weeks|months|years|cycles|mils|inches|feet|ft|mm|"
+                         r"millimeters|cm|meters|thou|gallons|quarts|pints|liters|litres|ounces|cc|amps|volts|psi|degrees"
+                         r"|times\b)\w+|\b(?:max|maximum|min|minimum)(?:imum)? number of\b", re.I)),
 )
 # A speed of a rotor or an engine is given in percent as often as in rpm, and so is a control's
 # travel ("17% down"); "how fast must it be reported" asks for a time.
