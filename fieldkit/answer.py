@@ -13,8 +13,7 @@ import time
 from collections.abc import Iterator
 
 from fieldkit import audit, guard
-from fieldkit.events import (Answer, Citations, Done, Event, Quote, Refused, Removed, Retrieved, Token,
-                             WarningFound)
+from fieldkit.events import Answer, Citations, Done, Event, Quote, Refused, Removed, Retrieved, Token, WarningFound
 from fieldkit.evidence import assess
 from fieldkit.injection import looks_like_injection
 from fieldkit.language import detect_language

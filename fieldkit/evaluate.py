@@ -41,11 +41,7 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
                 answer = event.answer
         gold = set(item.get("gold_pages") or [])
         doc = item.get("doc")
-
-        def on_gold(p) -> bool:
-            return (doc is None or p.doc == doc) and any(g in gold for g in range(p.page, p.page_end + 1))
-
-        hits = [on_gold(p) for p in passages]
+        hits = [_on_gold(p, doc, gold) for p in passages]
         # What the answer shows with a citation: passages, the callouts shown first, the quotes.
         cited = _collapse(" ".join([p.text for p in answer.citations] + [w.text for w in answer.warnings]))
         expect = item.get("expect") or []
@@ -57,7 +53,7 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
             "id": item.get("id"), "kind": item.get("kind", "unknown"), "answerable": bool(gold),
             "question": question, "hit1": bool(hits[:1] and hits[0]), "hit5": any(hits[:5]),
             "first_hit_rank": next((i + 1 for i, h in enumerate(hits) if h), None),
-            "gold_cited": any(on_gold(p) for p in answer.citations),
+            "gold_cited": any(_on_gold(p, doc, gold) for p in answer.citations),
             "expect_total": len(expect), "expect_covered": len(covered), "refused": answer.refused,
             "reason": answer.reason, "signals": _jsonable(asdict(signals)),
             "retrieve_ms": round(retrieve_s * 1000, 1), "answer_ms": answer.timings_ms.get("total"),
@@ -68,6 +64,11 @@ def run_eval(engine, items: list[dict], k: int = 5, generate: bool = True) -> tu
             "pages": [[p.doc, p.page] for p in passages],
         })
     return summarize(rows), rows
+
+
+def _on_gold(passage, doc: str | None, gold: set[int]) -> bool:
+    """Is the passage on a gold page of the question's manual?"""
+    return (doc is None or passage.doc == doc) and any(g in gold for g in range(passage.page, passage.page_end + 1))
 
 
 def _squeeze(text: str) -> str:

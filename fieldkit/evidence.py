@@ -15,8 +15,8 @@ coverage only refuses a question the close passages barely touch.
   no manual uses weighs the most ("ELT", "magneto");
 - the best dense similarity, for English questions over English passages (the embedder is English).
 Chinese questions over Chinese manuals are judged on character pairs; other cross-language questions
-on their identifiers only. A question whose key terms a WARNING or CAUTION of a close passage holds
-(and which states the value asked for, if one is) is never refused: refusing a question whose answer
+on their identifiers only. A question whose key terms a WARNING or CAUTION of a close passage holds is
+never refused: refusing a question whose answer
 is a caution is the worst failure this product can have.
 
 The thresholds are the dev set's calibrated range (`fieldkit eval --calibrate`), placed within it by
@@ -31,9 +31,15 @@ from dataclasses import dataclass, field, replace
 
 from fieldkit.guard import Sources
 from fieldkit.language import detect_language
-from fieldkit.question import (asks_for_figure, key_terms, mentions, shop_words, wanted_values,
-                               with_shop_talk_spelled_out)
-from fieldkit.quantities import UNIT_KINDS, quantities
+from fieldkit.quantities import UNIT_KINDS
+from fieldkit.question import (
+    asks_for_figure,
+    key_terms,
+    mentions,
+    shop_words,
+    wanted_values,
+    with_shop_talk_spelled_out,
+)
 from fieldkit.retrieve import named_documents
 from fieldkit.textnorm import CJK_RE, content_words, identifiers, mostly_cjk, stems
 
@@ -102,11 +108,10 @@ def signals(library, question: str, passages) -> Signals:
     facts = tuple((round(_share(weights, _passage_words(p), aliases), 3),
                    round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases), 3) if wanted else 1.0)
                   for p in close)
-    # A WARNING or CAUTION covers the question when it holds its key terms and, if a value is asked
-    # for, gives one of that kind ("starter limits after failed starts": the caution's minutes).
+    # A WARNING or CAUTION that holds the question's key terms answers it, or says what must not be
+    # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
-    callout = max((_share(weights, c.text, aliases) for c in cautions if not wanted or _states(quantities(c.text), wanted)),
-                  default=0.0) if weights else 0.0
+    callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
     return replace(base, unknown_terms=absent, coverage=coverage, missing_terms=missing, wanted=wanted,
                    passages=facts, callout_share=round(callout, 3), terms=weights)
 

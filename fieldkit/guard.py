@@ -72,14 +72,17 @@ class Sources:
         statements: list[Statement] = []
         ids: set[str] = set()
         words: set[str] = set()
+        digit_tokens: set[str] = set()
         for item in texts:
             text, context = (item, "") if isinstance(item, str) else item
             ids |= identifiers(text)
+            digit_tokens |= {t for _, _, t in _digit_tokens(plain(text))}
             words |= _stems(text + " " + context)
             statements.extend(_statements(text, context))
         self.statements = tuple(statements)
         self.identifiers = frozenset(ids)
         self.words = frozenset(words)
+        self.digit_tokens = frozenset(digit_tokens)
 
     @classmethod
     def of(cls, passages=(), callouts=()) -> "Sources":
@@ -167,9 +170,24 @@ def unsupported(sentence: str, sources: Sources | str, question: str = "") -> li
         if not _stems(sentence[a.end:b.start]) - _FILLER_STEMS and not any(
                 any(a.same(s) for s in u.quantities) and any(b.same(s) for s in u.quantities) for u in sources.statements):
             problems.append(f"{a.text} with {b.text} (not stated together)")
+    # Anything else written with a digit ("6/4/2010", "#10-32") must be in the sources as written.
+    read = [(q.start, q.end) for q in found]
+    for start, end, token in _digit_tokens(sentence):
+        if not any(a < end and start < b for a, b in read) and token not in sources.digit_tokens \
+                and token not in identifiers(token):
+            problems.append(token)
     for ident in sorted(identifiers(sentence) - sources.identifiers):
         problems.append(ident.upper())
     return list(dict.fromkeys(problems))
+
+
+DIGIT_TOKEN_RE = re.compile(r"[^\s,;:()\[\]\"'“”]*\d[^\s,;:()\[\]\"'“”]*")
+
+
+def _digit_tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of the white-space separated tokens with a digit, trailing dots dropped,
+    lower-cased."""
+    return [(m.start(), m.end(), m.group(0).rstrip(".").lower()) for m in DIGIT_TOKEN_RE.finditer(text)]
 
 
 def grounding(sentence: str, sources: Sources | str, wording: str = "") -> float:

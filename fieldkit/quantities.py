@@ -262,7 +262,8 @@ LABEL_REF_RE = re.compile(
 # "7. Remove", "(3) Torque", "8.1 Autoclave", "*7. Check", "a. (2) Set": step or paragraph numbers
 # opening a line.
 ENUMERATOR_RE = re.compile(
-    r"^\s*[*•]?\s*(?:\(?[a-z]\)?[.)]\s+)?\(?(?P<num>\d{1,4}(?:[.-]\d{1,3})*)(?:[.)]+\s+|[.)]+$|\s+(?=[A-Z(]))")
+    r"^\s*[*•-]?\s*(?:\(?[a-z]\)?[.)]\s+)?\(?(?P<num>\d{1,4}(?:[.-]\d{1,3})*)(?:[.)]+\s+|[.)]+$|\s+(?=[A-Z(]))")
+DOTTED_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 RANGE_GAP_RE = re.compile(r"\s*(?:(?P<sep>-|–|—)|(?P<sep_word>to|through|thru|and)\s*(?P<neg>-)?)\s*", re.IGNORECASE)
 SIGN_BEFORE_RE = re.compile(r"(?P<sign>±|\+/-|\+-|\+ / -|plus or minus|-|\+)\s*$", re.IGNORECASE)
 TOLERANCE_AFTER_RE = re.compile(r"\s*(?:±|\+/-|\+-|\+ / -|plus or minus)\s*", re.IGNORECASE)
@@ -281,6 +282,11 @@ def quantities(text: str) -> list[Quantity]:
                                                      not in ("no.", "p.", "pp.") else m.group("word").lower()],
                                   code=m.group("code").lower(), text=m.group(0), start=m.start(), end=m.end()))
             taken.append((m.start("code"), m.end("code")))
+    # "10.1.4.3" anywhere: a paragraph number (or a code), never a value.
+    for m in DOTTED_RE.finditer(text):
+        if not _inside(m.start(), taken):
+            found.append(Quantity(label="item", code=m.group(0), text=m.group(0), start=m.start(), end=m.end()))
+            taken.append((m.start(), m.end()))
     for start, code in _enumerators(text):
         if not _inside(start, taken):
             found.append(Quantity(label="item", code=code, text=code, start=start, end=start + len(code)))

@@ -4,10 +4,10 @@ for the manuals' words, requests for a picture, the aircraft or manual it names.
 from __future__ import annotations
 
 import re
-
 from functools import lru_cache
 
-from fieldkit.textnorm import CJK_RUN_RE, STOPWORDS, TOKEN_RE, identifiers, stem
+from fieldkit.textnorm import CJK_RUN_RE, identifiers, stem
+
 
 def mentions(word: str, text_stems: set[str], text_words: set[str]) -> bool:
     """Does a text (given as its words and stems) use ``word``, allowing inflection and abbreviation
@@ -169,7 +169,8 @@ WANTED_VALUE_RES = (
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
     ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
     ("resistance", re.compile(r"\bresistance\b|\bohms?\b", re.I)),
-    ("speed", re.compile(r"\brpm\b|\bhow fast\b|\bairspeed\b|\bknots\b", re.I)),
+    ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
+                         r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
     ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b", re.I)),
     ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
     ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"

@@ -35,6 +35,8 @@ LOWER = "install seal kit p/n ab-1234-5 before flight."
 MOTOR = "Starter limits: 3 starts with 1 minute off between starts, then 30 minutes off."
 MIXED = "The drain plug is torqued after the oil filter. Lug nuts are torqued to 110 N·m in a star pattern."
 ROPE = "Proof load the sling at 1½ times the rated load."
+ULTRASONIC = ("10.1.4.3 A disadvantage of the ultrasonic method is that it misses small voids and "
+              "delaminations, the ultrasonic method cannot tell them apart.")
 
 
 CASES = [
@@ -66,6 +68,10 @@ CASES = [
     ("step-label-ok", "Step 7 is to remove the cover.", STEPS, "", "ok"),
     ("step-label-as-enumerator", "In step 7 torque the screws to 3.5 N·m.", STEPS, "", "ok"),
     ("paragraph-ref", "Paragraph 4-5 gives the limits.", STEPS, "", "ok"),
+    ("paragraph-number-invented", "- 10.4.5 A disadvantage of the ultrasonic method is that it misses small voids.",
+     ULTRASONIC, "", "removed"),
+    ("paragraph-number-quoted", "10.1.4.3 A disadvantage of the ultrasonic method is that it misses small voids.",
+     ULTRASONIC, "", "ok"),
     ("class-1-range", "Class 1 parts are damaged by 0 to 2 kilovolts.", ESD, "", "ok"),
     ("class-1-endpoint", "Class 1 parts are damaged by 2 kilovolts.", ESD, "", "removed"),
     ("class-label-wrong", "Class 3 parts are damaged by 0 to 2 kilovolts.", ESD, "", "removed"),
@@ -139,6 +145,9 @@ CASES = [
     ("glued-wrong-scale", "Open the throttle to idle at 15% N1 above 7F.", OH58_START, "", "removed"),
     ("hyphen-unit", "Use a 1/2-in. socket.", FRACTIONS, "", "ok"),
     ("percent-word", "Rotor speed should be 101 percent to 103 percent N2.", PERCENT, "", "ok"),
+    # -- anything else written with digits --------------------------------------------------------
+    ("date-invented", "The bulletin is dated 6/4/2011.", "Service bulletin dated 6/4/2010 applies.", "", "removed"),
+    ("date-quoted", "The bulletin is dated 6/4/2010.", "Service bulletin dated 6/4/2010 applies.", "", "ok"),
     # -- words --------------------------------------------------------------------------------------
     ("invented-words", "Replace the gasket and lubricate the bearing housing thoroughly.", TORQUE_TABLE, "", "removed"),
     ("question-number-not-source", "At 10°C OAT open the throttle at 15% N1.", OH58_START, "58 start at 10C OAT?", "removed"),

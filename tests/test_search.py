@@ -64,8 +64,9 @@ def test_bare_numbers_that_name_an_aircraft():
 
 
 def test_a_named_manual_is_preferred_not_the_pages_that_repeat_its_name(library, embedder, tmp_path):
-    from fieldkit.ingest import ingest_file
     from pdfs import text_pdf
+
+    from fieldkit.ingest import ingest_file
 
     intro = ["This manual covers the XR-9A and XR-9C. XR-9 crews read it.",
              "XR-9 series codes: see the XR-9 list. Refer to the XR-9 -10 for the XR-9 limits."]
@@ -79,9 +80,10 @@ def test_a_named_manual_is_preferred_not_the_pages_that_repeat_its_name(library,
 
 
 def test_filter_by_applicability(sample_library, embedder, tmp_path):
+    from pdfs import text_pdf
+
     from fieldkit.ingest import ingest_file
     from fieldkit.retrieve import Retriever
-    from pdfs import text_pdf
 
     other = text_pdf(tmp_path / "fk100.pdf", [["FK-100 GROUND POWER UNIT MANUAL",
                                               "Applicability: FK-100 units serial numbers FK1-0001 to FK1-0099.",

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED
 
 pytestmark = pytest.mark.skipif(not (SHARED / "eval" / "dev.jsonl").is_file(), reason="../shared is not present")
