@@ -18,8 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-SETS = [SHARED / "eval" / "dev.jsonl", ROOT / "tests" / "eval" / "holdout-manuals.jsonl",
-        ROOT / "tests" / "eval" / "validation-extra.jsonl"]
+SETS = [SHARED / "eval" / "dev.jsonl"] + [ROOT / "tests" / "eval" / name for name in (
+    "holdout-manuals.jsonl", "validation-extra.jsonl", "validation-extra-2.jsonl", "validation-3.jsonl")]
 
 
 def main() -> int:
@@ -45,7 +45,7 @@ def main() -> int:
     print("== dev set, library of ../shared/manuals (the dev set's own), thresholds calibrated on it")
     run(dev_home, "eval", str(SETS[0]), "--calibrate", *extra)
     details = Path(args.home) / "eval-details.jsonl"
-    print("\n== all sets, library of ../shared/manuals + manuals-extra; calibration on the dev set, scored on the others")
+    print("\n== all sets, library of ../shared/manuals + manuals-extra; calibrated on the dev set, scored on the others")
     run(all_home, "eval", *map(str, SETS), "--calibrate", "--details", str(details), *extra)
     for r in (json.loads(l) for l in details.read_text().splitlines()):
         if r["refused"] == r["answerable"]:
