@@ -103,16 +103,18 @@ def signals(library, question: str, passages) -> Signals:
     if not passages or unknown or not base.judged:
         return base
     weights, absent = _weights(library, key_terms(question))
-    coverage, missing = _coverage(weights, close, aliases)
+    shares = [_share(weights, _passage_words(p), aliases) for p in close]
+    best = max(range(len(close)), key=shares.__getitem__)
+    holds = _holds(_passage_words(close[best]), aliases)
+    missing = tuple(sorted((t for t in weights if not holds(t)), key=lambda t: -weights[t]))
     wanted = wanted_values(question)
-    facts = tuple((round(_share(weights, _passage_words(p), aliases), 3),
-                   round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases), 3) if wanted else 1.0)
-                  for p in close)
+    facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases), 3)
+                   if wanted else 1.0) for p, share in zip(close, shares))
     # A WARNING or CAUTION that holds the question's key terms answers it, or says what must not be
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
-    return replace(base, unknown_terms=absent, coverage=coverage, missing_terms=missing, wanted=wanted,
+    return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
                    passages=facts, callout_share=round(callout, 3), terms=weights)
 
 
@@ -222,22 +224,6 @@ def _share(weights: dict[str, float], text: str, aliases: dict[str, str]) -> flo
         return 1.0
     holds = _holds(text, aliases)
     return sum(w for t, w in weights.items() if holds(t)) / total
-
-
-def _coverage(weights: dict[str, float], passages, aliases: dict[str, str]) -> tuple[float, tuple[str, ...]]:
-    """The best weighted share of key terms one passage holds, and the terms that passage lacks
-    (heaviest first)."""
-    if not weights:
-        return 1.0, ()
-    best, best_text = -1.0, ""
-    for p in passages:
-        text = _passage_words(p)
-        share = _share(weights, text, aliases)
-        if share > best:
-            best, best_text = share, text
-    holds = _holds(best_text, aliases)
-    missing = sorted((t for t in weights if not holds(t)), key=lambda t: -weights[t])
-    return round(best, 3), tuple(missing)
 
 
 def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weights: dict[str, float],
