@@ -1,4 +1,4 @@
-from fieldkit.cli import main
+from fieldkit.ui.cli import main
 
 if __name__ == "__main__":
     main()

@@ -92,12 +92,14 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="fieldkit-bench-"))
     os.environ["FIELDKIT_HOME"] = str(tmp / "home")
-    from fieldkit.answer import GENERATE_TOKENS, Engine, build_messages, key_quotes
-    from fieldkit.embed import Embedder
-    from fieldkit.events import Done, Token
-    from fieldkit.ingest import ingest_paths
-    from fieldkit.llm import LocalLLM
-    from fieldkit.store import Library
+    from fieldkit.answering.engine import GENERATE_TOKENS, Engine
+    from fieldkit.answering.events import Done, Token
+    from fieldkit.answering.prompt import build_messages
+    from fieldkit.answering.quotes import key_quotes
+    from fieldkit.ingest.pipeline import ingest_paths
+    from fieldkit.library.catalog import Library
+    from fieldkit.models.embedder import Embedder
+    from fieldkit.models.llm import LocalLLM
 
     if args.shared and (SHARED / "manuals").is_dir():
         docs = sorted((SHARED / "manuals").glob("*.pdf"))
@@ -120,7 +122,7 @@ def main() -> int:
     report["ingest_pages_per_s"] = round(statistics.median(rates), 1)
 
     # Extraction alone: text layer without OCR, and OCR of scanned pages (made here with pillow).
-    from fieldkit.pdf import extract_pdf
+    from fieldkit.ingest.pdf import extract_pdf
 
     pdfs = [d for d in docs if d.suffix == ".pdf"]
     rates = []
@@ -202,7 +204,7 @@ def main() -> int:
     if tps and bare_tps:
         report["tokens_per_s_ratio_vs_bare"] = round(statistics.median(tps) / statistics.median(bare_tps), 2)
     # Follow-ups in one session: the earlier turn is a prefix llama.cpp already holds in its KV cache.
-    from fieldkit.session import Session
+    from fieldkit.answering.session import Session
 
     first_ttft, follow_ttft = [], []
     pairs = FOLLOW_UPS["shared" if args.shared and (SHARED / "manuals").is_dir() else "sample"]

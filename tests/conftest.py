@@ -24,14 +24,14 @@ def fieldkit_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from fieldkit.embed import Embedder
+    from fieldkit.models.embedder import Embedder
 
     return Embedder()
 
 
 @pytest.fixture(scope="session")
 def llm():
-    from fieldkit.llm import LocalLLM
+    from fieldkit.models.llm import LocalLLM
 
     return LocalLLM()
 
@@ -39,8 +39,8 @@ def llm():
 @pytest.fixture(scope="session")
 def sample_home(tmp_path_factory, embedder):
     """A library holding the sample manual (PDF and Markdown), built once and copied per use."""
-    from fieldkit.ingest import ingest_paths
-    from fieldkit.store import Library
+    from fieldkit.ingest.pipeline import ingest_paths
+    from fieldkit.library.catalog import Library
 
     root = tmp_path_factory.mktemp("sample") / "library"
     library = Library.open(embedder.id, embedder.dim, root=root)
@@ -52,7 +52,7 @@ def sample_home(tmp_path_factory, embedder):
 
 @pytest.fixture
 def sample_library(sample_home, fieldkit_home, embedder):
-    from fieldkit.store import Library
+    from fieldkit.library.catalog import Library
 
     root = fieldkit_home / "library"
     shutil.copytree(sample_home, root)
@@ -64,7 +64,7 @@ def sample_library(sample_home, fieldkit_home, embedder):
 @pytest.fixture
 def library(fieldkit_home, embedder):
     """An empty library in this test's FIELDKIT_HOME."""
-    from fieldkit.store import Library
+    from fieldkit.library.catalog import Library
 
     library = Library.open(embedder.id, embedder.dim)
     yield library
@@ -73,7 +73,7 @@ def library(fieldkit_home, embedder):
 
 @pytest.fixture
 def engine(sample_library, embedder, llm):
-    from fieldkit.answer import Engine
+    from fieldkit.answering.engine import Engine
 
     return Engine(library=sample_library, embedder=embedder, llm=llm)
 

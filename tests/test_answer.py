@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from fieldkit.events import Citations, Done, Refused, Removed, Retrieved, Token, WarningFound
+from fieldkit.answering.events import Citations, Done, Refused, Removed, Retrieved, Token, WarningFound
+from fieldkit.ui.render import answer_text
 
 
 def _run(engine, question, **kw):
@@ -18,7 +19,7 @@ NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _numbers_grounded(answer):
-    from fieldkit.evaluate import ungrounded_numbers
+    from fieldkit.answering.evaluate import ungrounded_numbers
 
     return ungrounded_numbers(answer)
 
@@ -31,7 +32,7 @@ def test_answer_stream_order_and_grounding(engine):
     if WarningFound in kinds and Token in kinds:
         assert kinds.index(WarningFound) < kinds.index(Token)  # callouts first
     assert not answer.refused
-    assert "35 N·m (26 lb-ft)" in answer.answer  # verbatim from the torque table
+    assert "35 N·m (26 lb-ft)" in answer_text(answer)  # verbatim from the torque table
     assert any(p.doc.startswith("fk200") and p.page_label == "3-1" for p in answer.citations)
     assert _numbers_grounded(answer) == []
     assert answer.model == "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -42,7 +43,7 @@ def test_warning_comes_first_verbatim(engine):
     _, answer = _run(engine, "How long must the engine cool before I remove the oil drain plug?")
     assert answer.warnings and answer.warnings[0].kind == "WARNING"
     assert answer.warnings[0].text.startswith("WARNING: Hot oil can cause burns.")
-    assert answer.answer.startswith("WARNING: Hot oil can cause burns.")
+    assert answer_text(answer).startswith("WARNING: Hot oil can cause burns.")
 
 
 @pytest.mark.parametrize("question", [
@@ -53,7 +54,7 @@ def test_warning_comes_first_verbatim(engine):
 ])
 def test_refuses_when_the_manuals_do_not_say(engine, question):
     events, answer = _run(engine, question)
-    assert answer.refused and answer.answer.startswith("Not in the loaded manuals.")
+    assert answer.refused and answer_text(answer).startswith("Not in the loaded manuals.")
     assert any(isinstance(e, Refused) for e in events)
     assert not any(isinstance(e, Token) for e in events)
     assert answer.citations == () and answer.related
@@ -62,7 +63,7 @@ def test_refuses_when_the_manuals_do_not_say(engine, question):
 def test_a_named_check_the_manual_describes_is_answered(engine):
     _, answer = _run(engine, "How do I do the coolant level check on the FK-200?", generate=False)
     assert not answer.refused
-    assert "coolant level" in answer.answer
+    assert "coolant level" in answer_text(answer)
 
 
 def test_refusal_names_what_the_manuals_do_not_describe(engine):
@@ -89,8 +90,8 @@ def test_invented_numbers_never_reach_the_answer(engine, question):
 def test_guard_removes_unsupported_numbers_from_real_model_output(llm):
     """The bundled model asked to invent values directly: whatever it says, the guard's output holds
     only numbers that are whole number tokens of the source (read by the scorer's own reader)."""
-    from fieldkit.evaluate import number_tokens
-    from fieldkit.guard import guard
+    from fieldkit.answering.evaluate import number_tokens
+    from fieldkit.answering.guard import guard
 
     source = "Torque the drain plug to 35 N·m (26 lb-ft)."
     messages = [{"role": "user", "content": "Make up a torque value in inch-pounds for a bolt and a part number."}]

@@ -8,7 +8,7 @@ what a technician must see: "ok" is shown, "removed" is not.
 
 import pytest
 
-from fieldkit.guard import Sources, check, complete_sentences, guard, split_sentences
+from fieldkit.answering.guard import Sources, check, complete_sentences, guard, split_sentences
 
 TORQUE_TABLE = (
     "Item | Part number | Torque\n"

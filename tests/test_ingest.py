@@ -2,13 +2,12 @@ import os
 import shutil
 
 import pytest
-
 from conftest import SAMPLE_MD, SAMPLE_PDF
 from pdfs import text_pdf
 
 
 def _open(embedder):
-    from fieldkit.store import Library
+    from fieldkit.library.catalog import Library
 
     return Library.open(embedder.id, embedder.dim)
 
@@ -26,7 +25,7 @@ def _state(library):
 
 
 def test_sample_pdf_pages_labels_sections_figures(sample_library):
-    from fieldkit.records import DocumentInfo
+    from fieldkit.library.records import DocumentInfo
 
     doc = sample_library.document(SAMPLE_PDF.name)
     assert isinstance(doc, DocumentInfo)
@@ -59,7 +58,7 @@ def test_markdown_keeps_structure_tables_and_figures(sample_library):
 
 
 def test_reingest_unchanged_is_a_no_op_and_changed_file_replaces(tmp_path, embedder):
-    from fieldkit.ingest import ingest_file
+    from fieldkit.ingest.pipeline import ingest_file
 
     library = _open(embedder)
     path = text_pdf(tmp_path / "pump.pdf", [["PUMP MANUAL", "1. Torque the pump bolts to 40 N·m."]])
@@ -96,7 +95,7 @@ def _bad_files(tmp_path):
 
 def test_bad_inputs_name_the_file_and_leave_the_library_unchanged(tmp_path, sample_library, embedder):
     from fieldkit.errors import BadInputError
-    from fieldkit.ingest import ingest_file
+    from fieldkit.ingest.pipeline import ingest_file
 
     expected = _bad_files(tmp_path)
     before = _state(sample_library)
@@ -111,7 +110,7 @@ def test_bad_inputs_name_the_file_and_leave_the_library_unchanged(tmp_path, samp
 
 def test_failure_inside_the_write_rolls_back(tmp_path, sample_library, embedder, monkeypatch):
     """An ingest interrupted while writing leaves the previous state and no stray figure files."""
-    from fieldkit.ingest import ingest_file
+    from fieldkit.ingest.pipeline import ingest_file
 
     changed = tmp_path / SAMPLE_PDF.name
     shutil.copy(SAMPLE_PDF, changed)
@@ -134,7 +133,7 @@ def test_failure_inside_the_write_rolls_back(tmp_path, sample_library, embedder,
 
 def test_library_with_another_embedder_is_refused(embedder):
     from fieldkit.errors import LibraryError
-    from fieldkit.store import Library
+    from fieldkit.library.catalog import Library
 
     _open(embedder).close()
     with pytest.raises(LibraryError, match="cannot be mixed"):
@@ -142,7 +141,7 @@ def test_library_with_another_embedder_is_refused(embedder):
 
 
 def test_faiss_index_follows_the_catalog(tmp_path, embedder):
-    from fieldkit.ingest import ingest_file
+    from fieldkit.ingest.pipeline import ingest_file
 
     library = _open(embedder)
     path = text_pdf(tmp_path / "a.pdf", [["VALVE MANUAL", "1. Close the bleed valve before start."]])
@@ -175,8 +174,8 @@ def test_pdf_tables_stay_whole_and_callouts_are_records(sample_library):
 
 
 def test_long_table_splits_into_row_groups_with_the_header(tmp_path):
-    from fieldkit.chunking import chunk_pages
-    from fieldkit.records import Block, Page
+    from fieldkit.ingest.chunking import chunk_pages
+    from fieldkit.library.records import Block, Page
 
     rows = ["Part | Torque"] + [f"Bolt B-{n} with a long descriptive name here | {n} N·m" for n in range(60)]
     page = Page(1, None, "", (Block("heading", "TORQUES", 1, 2), Block("table", "\n".join(rows), 1)))
@@ -189,8 +188,8 @@ def test_long_table_splits_into_row_groups_with_the_header(tmp_path):
 def test_html_manual_keeps_structure_table_callout_and_figure(tmp_path, embedder):
     from PIL import Image
 
-    from fieldkit.ingest import ingest_file
-    from fieldkit.store import Library
+    from fieldkit.ingest.pipeline import ingest_file
+    from fieldkit.library.catalog import Library
 
     Image.new("RGB", (200, 120), "white").save(tmp_path / "valve.png")
     (tmp_path / "valve.html").write_text("""<html><head><title>Valve manual</title>
@@ -217,11 +216,11 @@ def test_html_manual_keeps_structure_table_callout_and_figure(tmp_path, embedder
 
 def test_vector_figure_region_and_ata_task_headings(tmp_path, embedder):
     from fpdf import FPDF
+    from pdfs import FONT
     from PIL import Image
 
-    from fieldkit.ingest import ingest_file
-    from fieldkit.store import Library
-    from pdfs import FONT
+    from fieldkit.ingest.pipeline import ingest_file
+    from fieldkit.library.catalog import Library
 
     pdf = FPDF(format="A4")
     pdf.add_page()

@@ -3,7 +3,6 @@
 import socket
 
 import pytest
-
 from conftest import SAMPLE_MD, SAMPLE_PDF, NetworkUsed
 
 
@@ -15,10 +14,10 @@ def test_the_guard_itself_catches_a_socket(no_network):
 
 
 def test_ingest_search_ask_open_no_socket(no_network, embedder, llm):
-    from fieldkit.answer import Engine
-    from fieldkit.events import Done
-    from fieldkit.ingest import ingest_paths
-    from fieldkit.store import Library
+    from fieldkit.answering.engine import Engine
+    from fieldkit.answering.events import Done
+    from fieldkit.ingest.pipeline import ingest_paths
+    from fieldkit.library.catalog import Library
 
     library = Library.open(embedder.id, embedder.dim)
     assert [r.status for r in ingest_paths(library, embedder, [SAMPLE_PDF, SAMPLE_MD])] == ["added", "added"]

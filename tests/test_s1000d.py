@@ -13,8 +13,8 @@ WARNINGS = DATA / "DMC-FK200-A-00-00-00-00A-012A-A.xml"
 
 @pytest.fixture
 def s1000d_library(embedder):
-    from fieldkit.ingest import ingest_paths
-    from fieldkit.store import Library
+    from fieldkit.ingest.pipeline import ingest_paths
+    from fieldkit.library.catalog import Library
 
     library = Library.open(embedder.id, embedder.dim)
     results = list(ingest_paths(library, embedder, [PROC, WARNINGS]))  # procedure first: refs resolve at query time
@@ -37,7 +37,7 @@ def test_module_identity_steps_quantities_and_figure(s1000d_library):
 
 
 def test_required_and_referenced_warnings_govern_the_steps(s1000d_library, embedder):
-    from fieldkit.retrieve import Retriever
+    from fieldkit.answering.retrieve import Retriever
 
     top = Retriever(s1000d_library, embedder).search("lug nut torque for the cart wheel", k=1, doc=PROC.name).passages[0]
     kinds_texts = [(c.kind, c.text) for c in top.callouts]
@@ -75,8 +75,8 @@ def _hostile(tmp_path: Path) -> dict[str, str]:
 
 def test_hostile_xml_is_inert_or_refused(tmp_path, embedder, no_network):
     from fieldkit.errors import BadInputError
-    from fieldkit.ingest import ingest_file
-    from fieldkit.store import Library
+    from fieldkit.ingest.pipeline import ingest_file
+    from fieldkit.library.catalog import Library
 
     _hostile(tmp_path)
     library = Library.open(embedder.id, embedder.dim)
@@ -97,10 +97,10 @@ def test_hostile_xml_is_inert_or_refused(tmp_path, embedder, no_network):
 
 
 def test_oversized_xml_is_refused(tmp_path, embedder, monkeypatch):
-    from fieldkit import s1000d
     from fieldkit.errors import BadInputError
-    from fieldkit.ingest import ingest_file
-    from fieldkit.store import Library
+    from fieldkit.ingest import s1000d
+    from fieldkit.ingest.pipeline import ingest_file
+    from fieldkit.library.catalog import Library
 
     big = tmp_path / "big.xml"
     shutil.copy(PROC, big)

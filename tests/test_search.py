@@ -2,7 +2,7 @@ from conftest import SAMPLE_PDF
 
 
 def _retriever(library, embedder):
-    from fieldkit.retrieve import Retriever
+    from fieldkit.answering.retrieve import Retriever
 
     return Retriever(library, embedder)
 
@@ -34,14 +34,14 @@ def test_results_carry_page_label_section_and_figures(sample_library, embedder):
 
 
 def test_fts_query_handles_codes_units_and_cjk():
-    from fieldkit.textnorm import query_terms, search_text
+    from fieldkit.text.normalize import query_terms, search_text
 
     assert query_terms("MIL-C-81309 at 10C?") == ['"mil c 81309"', '"10 c"']
     assert search_text("10C 维修") == "10 C  维  修 "
 
 
 def test_key_terms_values_asked_for_and_nicknames():
-    from fieldkit.question import key_terms, wanted_values, with_shop_talk_spelled_out
+    from fieldkit.answering.question import key_terms, wanted_values, with_shop_talk_spelled_out
 
     assert key_terms("what's the max rpm drop allowed on the mag check during runup?") == ["drop", "mag", "runup"]
     assert key_terms("can the owner-pilot sign off PM that his buddy did?") == ["owner-pilot", "sign", "pm"]
@@ -55,7 +55,7 @@ def test_key_terms_values_asked_for_and_nicknames():
 
 
 def test_bare_numbers_that_name_an_aircraft():
-    from fieldkit.question import designators
+    from fieldkit.answering.question import designators
 
     assert designators("fuel boost pump check on the 58, how much amp rise?") == ["58"]
     assert designators("58 start, OAT is about 10C") == ["58"]
@@ -66,7 +66,7 @@ def test_bare_numbers_that_name_an_aircraft():
 def test_a_named_manual_is_preferred_not_the_pages_that_repeat_its_name(library, embedder, tmp_path):
     from pdfs import text_pdf
 
-    from fieldkit.ingest import ingest_file
+    from fieldkit.ingest.pipeline import ingest_file
 
     intro = ["This manual covers the XR-9A and XR-9C. XR-9 crews read it.",
              "XR-9 series codes: see the XR-9 list. Refer to the XR-9 -10 for the XR-9 limits."]
@@ -82,8 +82,8 @@ def test_a_named_manual_is_preferred_not_the_pages_that_repeat_its_name(library,
 def test_filter_by_applicability(sample_library, embedder, tmp_path):
     from pdfs import text_pdf
 
-    from fieldkit.ingest import ingest_file
-    from fieldkit.retrieve import Retriever
+    from fieldkit.answering.retrieve import Retriever
+    from fieldkit.ingest.pipeline import ingest_file
 
     other = text_pdf(tmp_path / "fk100.pdf", [["FK-100 GROUND POWER UNIT MANUAL",
                                               "Applicability: FK-100 units serial numbers FK1-0001 to FK1-0099.",
@@ -100,7 +100,7 @@ def test_filter_by_applicability(sample_library, embedder, tmp_path):
 
 def test_foreign_language_question_finds_cognates(sample_library, embedder):
     """No translation model ships; character trigrams still match cognates (mantenimiento ~ maintenance)."""
-    from fieldkit.retrieve import Retriever
+    from fieldkit.answering.retrieve import Retriever
 
     r = Retriever(sample_library, embedder)
     passages = r.search("¿Cuál es el par de apriete de la tuerca de la batería (terminal clamp)?", k=5).passages
@@ -109,7 +109,7 @@ def test_foreign_language_question_finds_cognates(sample_library, embedder):
 
 def test_chinese_question_finds_the_chinese_passage(sample_library, embedder, tmp_path):
     """CJK text is indexed character by character and queried as bigrams (no segmenter)."""
-    from fieldkit.ingest import ingest_file
+    from fieldkit.ingest.pipeline import ingest_file
 
     manual = tmp_path / "zh.md"
     manual.write_text("# 维修管理规定\n\n## 第三条 维修记录\n\n维修记录应当至少保存两年。\n\n"
@@ -122,7 +122,7 @@ def test_chinese_question_finds_the_chinese_passage(sample_library, embedder, tm
 def test_a_question_asking_for_a_picture_gets_the_passage_with_that_figure_first(library, embedder, tmp_path):
     from PIL import Image
 
-    from fieldkit.ingest import ingest_file
+    from fieldkit.ingest.pipeline import ingest_file
 
     Image.new("RGB", (200, 120), "white").save(tmp_path / "pump.png")
     pump_text = "Check the hydraulic pump mounting bolts and the hydraulic pump mounting pad for cracks. "

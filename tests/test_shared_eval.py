@@ -11,9 +11,9 @@ pytestmark = pytest.mark.skipif(not (SHARED / "eval" / "dev.jsonl").is_file(), r
 
 @pytest.fixture(scope="module")
 def shared_engine(tmp_path_factory, embedder):
-    from fieldkit.answer import Engine
-    from fieldkit.ingest import ingest_paths
-    from fieldkit.store import Library
+    from fieldkit.answering.engine import Engine
+    from fieldkit.ingest.pipeline import ingest_paths
+    from fieldkit.library.catalog import Library
 
     library = Library.open(embedder.id, embedder.dim, root=tmp_path_factory.mktemp("shared") / "library")
     pdfs = sorted((SHARED / "manuals").glob("*.pdf"))
@@ -27,9 +27,9 @@ def extra_engine(shared_engine, tmp_path_factory, embedder):
     """The dev library plus ../shared/manuals-extra: the library the validation sets are asked against."""
     import shutil
 
-    from fieldkit.answer import Engine
-    from fieldkit.ingest import ingest_paths
-    from fieldkit.store import Library
+    from fieldkit.answering.engine import Engine
+    from fieldkit.ingest.pipeline import ingest_paths
+    from fieldkit.library.catalog import Library
 
     root = tmp_path_factory.mktemp("extra") / "library"
     shutil.copytree(shared_engine.library.root, root)
@@ -42,7 +42,7 @@ def extra_engine(shared_engine, tmp_path_factory, embedder):
 def test_dev_set_retrieval_and_refusals(shared_engine):
     """The dev set's figures as ranges a regression breaks (measured: hit@5 0.97, hit@1 0.81, 3/3 refused,
     0/31 false refusals, 0 ungrounded numbers)."""
-    from fieldkit.evaluate import run_eval
+    from fieldkit.answering.evaluate import run_eval
 
     items = [json.loads(l) for l in (SHARED / "eval" / "dev.jsonl").read_text().splitlines() if l.strip()]
     report, rows = run_eval(shared_engine, items, generate=False)
@@ -65,7 +65,7 @@ def test_dev_set_retrieval_and_refusals(shared_engine):
 
 
 def test_cited_passages_are_text_of_the_pages_they_cite(shared_engine):
-    from fieldkit.textnorm import content_words
+    from fieldkit.text.normalize import content_words
 
     library = shared_engine.library
     for question in ("starter release N1 on the OH-58", "vacuum oven drying temperature", "ESD class 1 range"):
@@ -107,7 +107,7 @@ EVAL = Path(__file__).resolve().parent / "eval"
 ])
 def test_validation_sets_hold_the_dev_tuning(extra_engine, name, max_false_refusals, min_refused, min_gold_cited):
     """Question sets written over manuals and facts the dev set does not use (tests/eval/README.md)."""
-    from fieldkit.evaluate import run_eval
+    from fieldkit.answering.evaluate import run_eval
 
     items = [json.loads(l) for l in (EVAL / name).read_text().splitlines() if l.strip()]
     report, _ = run_eval(extra_engine, items, generate=False)

@@ -12,9 +12,9 @@ SCAN_LINES = [
 
 
 def test_scanned_page_is_ocred_and_searchable(tmp_path, embedder):
-    from fieldkit.ingest import ingest_file
-    from fieldkit.retrieve import Retriever
-    from fieldkit.store import Library
+    from fieldkit.answering.retrieve import Retriever
+    from fieldkit.ingest.pipeline import ingest_file
+    from fieldkit.library.catalog import Library
 
     path = scanned_pdf(tmp_path / "scan.pdf", SCAN_LINES)
     library = Library.open(embedder.id, embedder.dim)
@@ -34,8 +34,8 @@ def test_scanned_page_is_ocred_and_searchable(tmp_path, embedder):
 
 
 def test_good_text_layer_is_not_ocred(tmp_path, embedder):
-    from fieldkit.ingest import ingest_file
-    from fieldkit.store import Library
+    from fieldkit.ingest.pipeline import ingest_file
+    from fieldkit.library.catalog import Library
 
     path = text_pdf(tmp_path / "clean.pdf", [SCAN_LINES])
     library = Library.open(embedder.id, embedder.dim)
@@ -47,9 +47,9 @@ def test_good_text_layer_is_not_ocred(tmp_path, embedder):
 def test_one_word_per_line_layer_is_rejoined_by_layout(tmp_path):
     import pypdfium2 as pdfium
 
-    from fieldkit.pdf import extract_pdf
-    from fieldkit.structure import clean_text
-    from fieldkit.textlayer import words_per_line
+    from fieldkit.ingest.pdf import extract_pdf
+    from fieldkit.ingest.structure import clean_text
+    from fieldkit.ingest.textlayer import words_per_line
 
     lines = [f"Step {n}. Check the tail rotor gearbox oil level and the chip detector light." for n in range(1, 26)]
     path = word_per_line_pdf(tmp_path / "wpl.pdf", lines)
@@ -61,7 +61,7 @@ def test_one_word_per_line_layer_is_rejoined_by_layout(tmp_path):
 
 
 def test_quality_measure_separates_garbage_from_text():
-    from fieldkit.textlayer import quality, repair_glued_words, split_glued
+    from fieldkit.ingest.textlayer import quality, repair_glued_words, split_glued
 
     good = "The barometer should be installed where the temperature is controlled within ten degrees."
     garbage = "M&e corrections for significant differences in height between the barmeter keservoir " \

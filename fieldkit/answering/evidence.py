@@ -1,0 +1,246 @@
+"""Is there evidence in the library for this question? Decides refusals before any generation.
+
+Each signal is general: it reads the question's words, the library's word counts and general English
+word frequencies, not a list of known questions. Measured per signal over 208 questions (README), the
+value signal refuses 33 unanswerable questions for 2 answerable ones, the identifier signal 6 for 0,
+while a strict coverage rule refused about as many answerable questions as unanswerable ones: so
+coverage only refuses a question the close passages barely touch.
+- identifiers the question names that no manual mentions ("MIL-PRF-23699", "UH-60"), however the
+  manual separates their parts ("PD-680" is "P-D-680");
+- the kind of value asked for ("what torque", "how often", "what psi", "how many gallons", "多久"):
+  a close passage that holds a good share of the question's key terms must state a value of that
+  kind in a sentence or table row that names one of them (or in the steps that follow it);
+- coverage: the share of the question's key terms, each weighted by how rare it is in the library
+  and in general English (wordninja's word frequencies), that the best close passage holds; a term
+  no manual uses weighs the most ("ELT", "magneto");
+- the best dense similarity, for English questions over English passages (the embedder is English).
+Chinese questions over Chinese manuals are judged on character pairs; other cross-language questions
+on their identifiers only. A question whose key terms a WARNING or CAUTION of a close passage holds is
+never refused: refusing a question whose answer
+is a caution is the worst failure this product can have.
+
+The thresholds are the dev set's calibrated range (`fieldkit eval --calibrate`), placed within it by
+the held-out sets over the same manuals; tests/eval/README.md says which sets were used how.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+from fieldkit.answering.guard import Sources
+from fieldkit.answering.question import (
+    asks_for_figure,
+    key_terms,
+    mentions,
+    shop_words,
+    wanted_values,
+    with_shop_talk_spelled_out,
+)
+from fieldkit.answering.retrieve import named_documents
+from fieldkit.text.language import detect_language
+from fieldkit.text.normalize import CJK_RE, content_words, identifiers, mostly_cjk, stems
+from fieldkit.text.quantities import UNIT_KINDS
+
+DENSE_FLOOR = 0.30
+COVERAGE_MIN = 0.05  # weighted share of the key terms the best close passage must hold
+# ... and the share a passage giving the asked-for value must hold: a number is the dangerous part of
+# an answer, so the passage it comes from must be about the question, not near it.
+VALUE_COVERAGE_MIN = 0.45
+COVERAGE_PASSAGES = 5
+RARITY_POWER = 2
+COMMON_ENGLISH_RANK = 30000  # a word at least this common in English is phrasing, not a named thing
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the library says about a question, before any decision."""
+
+    top_dense: float = 0.0  # best dense similarity among the top passages
+    unknown_identifiers: tuple[str, ...] = ()  # identifiers no manual mentions
+    english: bool = True  # an English question over English passages: the similarity floor applies
+    has_passages: bool = True
+    judged: bool = True  # coverage and value kinds apply (English words or Chinese character pairs)
+    unknown_terms: tuple[str, ...] = ()  # key terms no manual uses (not common English words)
+    coverage: float = 1.0  # weighted share of the key terms the best close passage holds
+    missing_terms: tuple[str, ...] = ()  # key terms that passage does not hold, heaviest first
+    wanted: tuple[str, ...] = ()  # kinds of value the question asks for ("torque", "time", ...)
+    # for each close passage: (weighted share of the key terms it holds, share held by its best sentence
+    # stating a value of a wanted kind, 0 if none does)
+    passages: tuple[tuple[float, float], ...] = ()
+    callout_share: float = 0.0  # best weighted share of the key terms one WARNING/CAUTION holds
+    terms: dict = field(default_factory=dict)  # key term -> weight
+
+
+@dataclass(frozen=True)
+class Evidence:
+    refuse: bool
+    reason: str
+    signals: Signals
+
+
+def assess(library, question: str, passages) -> Evidence:
+    s = signals(library, question, passages)
+    return Evidence(*decide(s), s)
+
+
+def signals(library, question: str, passages) -> Signals:
+    top = max((p.dense for p in passages[:3]), default=0.0)
+    aliases = shop_words(question)  # "auxiliary power unit" is covered where a manual writes "APU"
+    question = with_shop_talk_spelled_out(question, keep=False)  # "blackhawk" asks about the UH-60
+    unknown = tuple(t for t in identifiers(question) if len(t) > 2 and not library.mentions_identifier(t))
+    close = passages[:COVERAGE_PASSAGES]
+    # Coverage reads the question's words in the passages' script: English words in English passages,
+    # Chinese character pairs in Chinese ones. An English question answered by Chinese passages, or
+    # naming a manual written in Chinese, is judged by its identifiers only, as is a question in a
+    # language the manuals are not written in; the similarity floor applies to English only (the
+    # embedder is English-only).
+    language = detect_language(question)
+    cjk = _mostly_cjk(close) or any(library.written_in_cjk(doc) for doc in named_documents(library, question)[0])
+    english = language == "en" and not cjk
+    base = Signals(top, unknown, english, bool(passages), judged=english or (language == "zh" and cjk))
+    if not passages or unknown or not base.judged:
+        return base
+    weights, absent = _weights(library, key_terms(question))
+    shares = [_share(weights, _passage_words(p), aliases) for p in close]
+    best = max(range(len(close)), key=shares.__getitem__)
+    holds = _holds(_passage_words(close[best]), aliases)
+    missing = tuple(sorted((t for t in weights if not holds(t)), key=lambda t: -weights[t]))
+    wanted = wanted_values(question)
+    facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases), 3)
+                   if wanted else 1.0) for p, share in zip(close, shares))
+    # A WARNING or CAUTION that holds the question's key terms answers it, or says what must not be
+    # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
+    cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
+    callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
+    return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
+                   passages=facts, callout_share=round(callout, 3), terms=weights)
+
+
+def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
+           value_coverage_min: float = VALUE_COVERAGE_MIN) -> tuple[bool, str]:
+    """Refuse (True, why) or answer (False, "")."""
+    if not s.has_passages:
+        return True, "the library has no passages for this question"
+    if s.unknown_identifiers:
+        return True, f"the loaded manuals never mention {', '.join(s.unknown_identifiers)}"
+    if not s.judged:
+        return False, ""
+    if s.callout_share >= max(coverage_min, value_coverage_min):
+        return False, ""  # a WARNING or CAUTION is about it: never refused
+    if s.coverage < coverage_min:
+        if s.unknown_terms:
+            return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}"
+        return True, f"no passage close to the question mentions {', '.join(s.missing_terms)}"
+    # The value asked for must be stated, next to a key term, by a passage that is about the question.
+    if s.wanted and not any(stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min)):
+        reason = f"no passage close to the question gives its {' or '.join(s.wanted)}"
+        if s.unknown_terms:
+            return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}; {reason}"
+        return True, reason + (f" (the closest do not mention {', '.join(s.missing_terms[:3])})" if s.missing_terms else "")
+    if s.english and s.top_dense < dense_floor:
+        return True, f"no passage is close enough to the question (best similarity {s.top_dense:.2f})"
+    return False, ""
+
+
+def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ...]]:
+    """Each key term's weight, and the key terms no manual uses that are not everyday English.
+
+    A term's weight is how rare it is in the library (inverse document frequency) times how rare it
+    is in general English: "pylon" and "torque" say what a question is about more than "back",
+    "made" or "bring" do. A term no manual uses weighs the most the library can give, scaled the
+    same way: everyday phrasing ("saw", "bring") little, a thing the manuals may not cover ("ELT",
+    "magneto", or shop slang like "jugs") much, so the question is refused unless the passages hold
+    the rest of it well. The absent terms that are not everyday English are returned to name them."""
+    from fieldkit.answering.question import english_rank
+
+    total = max(library.chunk_count(), 1)
+    weights, absent = {}, []
+    for term, count in _known_parts(library, terms).items():
+        if count == 0 and CJK_RE.search(term):
+            continue  # a character pair across two words (no segmenter): says nothing
+        rank = english_rank(term)
+        if count == 0 and rank > COMMON_ENGLISH_RANK:
+            absent.append(term)
+        weights[term] = math.log((total + 1) / (count + 1)) * _english_rarity(rank)
+    return weights, tuple(absent)
+
+
+def _known_parts(library, terms: list[str]) -> dict[str, int]:
+    """Terms as the manuals may write them, with how many chunks use each: a compound the library
+    does not know is read as its known parts ("owner-pilot" -> "owner", "pilot"; "restamp" -> "stamp",
+    split by wordninja)."""
+    import wordninja
+
+    out: dict[str, int] = {}
+    for term in terms:
+        count = library.word_count(term)
+        if count or not term.isascii():
+            out[term] = count
+            continue
+        split = re.split(r"[-/]", term) if "-" in term or "/" in term else wordninja.split(term)
+        parts = {p.lower(): library.word_count(p) for p in split if len(p) >= 4 or ("-" in term or "/" in term) and p}
+        known = {p: n for p, n in parts.items() if n and p != term}
+        out.update(known or {term: 0})
+    return out
+
+
+def _english_rarity(rank: int) -> float:
+    """0.08 for the commonest English words (rank 100 and above) to 1 for rare ones (rank 100,000 and
+    below), on a log scale."""
+    return (min(max(math.log10(rank) - 2, 0.25), 3) / 3) ** RARITY_POWER
+
+
+def _mostly_cjk(passages) -> bool:
+    """Are most of these passages written in Chinese or Japanese characters?"""
+    return sum(mostly_cjk(p.text) for p in passages) > len(passages) / 2
+
+
+def _passage_words(p) -> str:
+    return " ".join([p.text, p.section, p.doc, *(c.text for c in p.callouts), *(f.caption for f in p.figures)])
+
+
+def _holds(text: str, aliases: dict[str, str]):
+    """A test: does ``text`` mention a term (a compound: each of its parts; or the shop word it was
+    spelled out from)?"""
+    words, word_stems = set(content_words(text)), stems(text)
+    squeezed = re.sub(r"\s+", "", text)
+
+    def holds(t: str) -> bool:
+        if CJK_RE.search(t):
+            return t in squeezed
+        if mentions(t, word_stems, words) or (t in aliases and mentions(aliases[t], word_stems, words)):
+            return True
+        parts = [p for p in re.split(r"[-/]", t) if p]
+        return len(parts) > 1 and all(mentions(p, word_stems, words) for p in parts)
+
+    return holds
+
+
+def _share(weights: dict[str, float], text: str, aliases: dict[str, str]) -> float:
+    total = sum(weights.values())
+    if not total:
+        return 1.0
+    holds = _holds(text, aliases)
+    return sum(w for t, w in weights.items() if holds(t)) / total
+
+
+def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weights: dict[str, float],
+           aliases: dict[str, str]) -> float:
+    """How much of the question the best sentence or table row stating a value of a wanted kind holds
+    (weighted share of the key terms, its section title included), in the passage, a callout of it or
+    the steps that follow it in its section; 0 when none states one. A chart the passage carries
+    counts in full when the question asks for one: its values are in the picture."""
+    if wants_figure and passage.figures:
+        return 1.0
+    context = passage.section.split(" > ")[-1]
+    texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
+    return max((_share(weights, s.text + " " + context, aliases) for s in Sources(texts).statements
+                if _states(s.quantities, wanted)), default=0.0)
+
+
+def _states(found, wanted: tuple[str, ...]) -> bool:
+    """Do these quantities include a value of a wanted kind ("count": any number)?"""
+    kinds = {UNIT_KINDS.get(q.unit, "count") for q in found if not q.label}
+    return bool(kinds & set(wanted)) or ("count" in wanted and bool(kinds))

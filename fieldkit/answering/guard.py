@@ -1,0 +1,229 @@
+"""The number guard: every number, unit, tolerance and identifier the model writes must be stated in
+a cited passage, whole ("3" is not "3.5", "N·cm" is not "N·m", "FK-DP-2" is not "FK-DP-20"), and
+stated about what the sentence says it is about: the number must occur in the same sentence or table
+row as the sentence's subject words ("the drain plug torque" cannot borrow the lug nuts' value). A
+sentence that fails is removed (and reported); the verbatim passage is shown instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fieldkit.text.normalize import STOPWORDS, stem
+from fieldkit.text.quantities import Quantity, identifiers, plain, quantities
+
+GROUNDING_MIN = 0.7  # share of a generated sentence's words that must occur in the sources
+WORD_RE = re.compile(r"[^\W\d_]{3,}")
+# A sentence ends at . ! ? followed by white space and a capital, digit or bracket (so "3.5" and
+# "0.032 in. wire" never split), or at a line end.
+SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*•-])|\n+")
+# Words a model adds around a value that say nothing about what the value is of.
+FILLER = frozenset(
+    """approximately approx about around roughly least most than more less up value values manual manuals says
+    said states stated according given listed recommended specified required should must shall will also then
+    each per set use used using make sure done allowed excerpt excerpts passage passages answer""".split()
+)
+
+
+@dataclass(frozen=True)
+class Removal:
+    sentence: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"sentence": self.sentence, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence or table row of a cited text, with the words it is about: its own, its table
+    header's and its section title's."""
+
+    text: str
+    quantities: tuple[Quantity, ...]
+    stems: frozenset[str]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and lines; never inside a number ("to 3.5 N·m." is one sentence)."""
+    return [s.strip() for s in SENTENCE_END_RE.split(text) if s and s.strip()]
+
+
+def complete_sentences(buffer: str) -> tuple[list[str], str]:
+    """The sentences of a streamed ``buffer`` that are proven finished (the next one has begun), and
+    the rest: "...to 3." may still become "...to 3.5 N·m.", so it waits for the next piece."""
+    ends = list(SENTENCE_END_RE.finditer(buffer))
+    if not ends:
+        return [], buffer
+    last = ends[-1]
+    return split_sentences(buffer[: last.start()]), buffer[last.end():]
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in WORD_RE.findall(text) if w.lower() not in STOPWORDS)
+
+
+class Sources:
+    """The cited text the guard checks against, read once per answer."""
+
+    def __init__(self, texts: Iterable[str | tuple[str, str]]):
+        statements: list[Statement] = []
+        ids: set[str] = set()
+        words: set[str] = set()
+        digit_tokens: set[str] = set()
+        for item in texts:
+            text, context = (item, "") if isinstance(item, str) else item
+            ids |= identifiers(text)
+            digit_tokens |= {t for _, _, t in _digit_tokens(plain(text))}
+            words |= _stems(text + " " + context)
+            statements.extend(_statements(text, context))
+        self.statements = tuple(statements)
+        self.identifiers = frozenset(ids)
+        self.words = frozenset(words)
+        self.digit_tokens = frozenset(digit_tokens)
+
+    @classmethod
+    def of(cls, passages=(), callouts=()) -> "Sources":
+        """Cited passages (their section title is context) and the callouts shown with them."""
+        last = lambda section: (section or "").split(" > ")[-1]  # noqa: E731
+        return cls([(p.text, last(p.section)) for p in passages] + [(c.text, last(c.section)) for c in callouts])
+
+
+def _statements(text: str, context: str) -> list[Statement]:
+    found, header = [], None
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if " | " in line:  # a table row is read with its header row
+            if header is None:
+                header = line
+                found.append(_statement(line, context))
+            else:
+                found.append(_statement(line, context + " " + header))
+            continue
+        header = None
+        found.extend(_statement(sentence, context) for sentence in split_sentences(line))
+    return found
+
+
+def _statement(text: str, context: str) -> Statement:
+    return Statement(text, tuple(quantities(text)), _stems(text + " " + context))
+
+
+def _covers(words: frozenset[str], wanted: Iterable[str]) -> int:
+    """How many of ``wanted`` (stems) ``words`` has, allowing abbreviation ("max" ~ "maximum")."""
+    return sum(any(w == u or (min(len(w), len(u)) >= 3 and (u.startswith(w) or w.startswith(u))) for u in words)
+               for w in wanted)
+
+
+def _subject(sentence: str, q: Quantity, others: list[Quantity], question: str) -> set[str]:
+    """The words a number is about: the (plain) sentence's words before it, back to the previous
+    number, else those after it, to the next; with the question's words when the sentence names too
+    few."""
+    before = max((o.end for o in others if o.end <= q.start), default=0)
+    after = min((o.start for o in others if o.start >= q.end), default=len(sentence))
+    subject = {w for w in _stems(sentence[before:q.start]) if w not in _FILLER_STEMS}
+    if not subject:
+        subject = {w for w in _stems(sentence[q.end:after]) if w not in _FILLER_STEMS}
+    subject -= _unit_stems(q)
+    if len(subject) < 2:
+        subject |= {w for w in _stems(question) if w not in _FILLER_STEMS}
+    return subject
+
+
+_FILLER_STEMS = frozenset(stem(w) for w in FILLER)
+
+
+def _unit_stems(q: Quantity) -> set[str]:
+    return set(_stems(re.sub(r"^[\d\s.,/½¼¾⅛⅜⅝⅞-]+", "", q.text)))
+
+
+def unsupported(sentence: str, sources: Sources | str, question: str = "") -> list[str]:
+    """What ``sentence`` states that the sources do not: numbers and identifiers not stated whole in
+    any cited sentence or row, and numbers stated only about something else."""
+    sources = sources if isinstance(sources, Sources) else Sources([sources])
+    problems: list[str] = []
+    sentence = plain(sentence)
+    found = quantities(sentence)
+    values = [q for q in found if not q.label]
+    for q in found:
+        stating = [u for u in sources.statements if any(q.same(s) for s in u.quantities)]
+        if not stating:
+            problems.append(q.text)
+            continue
+        if q.label:
+            continue
+        subject = _subject(sentence, q, [o for o in values if o is not q], question)
+        need = (len(subject) + 1) // 2
+        # A label written before the value ("Class 1 ... 0 to 2 kV") names what it is about.
+        named = [lab for lab in found if lab.label and lab.end <= q.start
+                 and not any(lab.end <= o.start < q.start for o in values)]
+        if named and any(any(lab.same(s) for s in u.quantities) for lab in named for u in stating):
+            continue
+        if subject and not any(_covers(u.stems, subject) >= need for u in stating):
+            problems.append(f"{q.text} (stated about something else)")
+    # Values written together ("35 N·m (26 lb-ft)", "15% N1 above 7°C") must be stated together.
+    for a, b in zip(values, values[1:]):
+        if not _stems(sentence[a.end:b.start]) - _FILLER_STEMS and not any(
+                any(a.same(s) for s in u.quantities) and any(b.same(s) for s in u.quantities) for u in sources.statements):
+            problems.append(f"{a.text} with {b.text} (not stated together)")
+    # Anything else written with a digit ("6/4/2010", "#10-32") must be in the sources as written.
+    read = [(q.start, q.end) for q in found]
+    for start, end, token in _digit_tokens(sentence):
+        if not any(a < end and start < b for a, b in read) and token not in sources.digit_tokens \
+                and token not in identifiers(token):
+            problems.append(token)
+    for ident in sorted(identifiers(sentence) - sources.identifiers):
+        problems.append(ident.upper())
+    return list(dict.fromkeys(problems))
+
+
+DIGIT_TOKEN_RE = re.compile(r"[^\s,;:()\[\]\"'“”]*\d[^\s,;:()\[\]\"'“”]*")
+
+
+def _digit_tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of the white-space separated tokens with a digit, trailing dots dropped,
+    lower-cased."""
+    return [(m.start(), m.end(), m.group(0).rstrip(".").lower()) for m in DIGIT_TOKEN_RE.finditer(text)]
+
+
+def grounding(sentence: str, sources: Sources | str, wording: str = "") -> float:
+    """Share of the sentence's content words (3+ letters, no stopwords, crude stems) in the sources
+    or in ``wording`` (the question)."""
+    sentence = plain(sentence)
+    for q in reversed(quantities(sentence)):  # numbers and their units are checked whole above
+        sentence = sentence[: q.start] + " " + sentence[q.end:]
+    words = _stems(sentence)
+    if not words:
+        return 1.0
+    known = (sources.words if isinstance(sources, Sources) else _stems(sources)) | _stems(wording)
+    return sum(w in known for w in words) / len(words)
+
+
+def check(sentence: str, sources: Sources | str, wording: str = "") -> str | None:
+    """Why ``sentence`` may not be shown, or None when every number is stated whole in a cited
+    sentence about the same thing and most of its words are the sources' or the question's
+    (``wording``; its numbers do not count)."""
+    sources = sources if isinstance(sources, Sources) else Sources([sources])
+    missing = unsupported(sentence, sources, wording)
+    if missing:
+        return "not in the cited passages: " + ", ".join(missing)
+    if grounding(sentence, sources, wording) < GROUNDING_MIN:
+        return "its words are not from the cited passages"
+    return None
+
+
+def guard(text: str, sources: Sources | str, wording: str = "") -> tuple[str, list[Removal]]:
+    """Keep the sentences that pass :func:`check`; report the others."""
+    sources = sources if isinstance(sources, Sources) else Sources([sources])
+    kept, removed = [], []
+    for sentence in split_sentences(text):
+        reason = check(sentence, sources, wording)
+        if reason:
+            removed.append(Removal(sentence, reason))
+        else:
+            kept.append(sentence)
+    return " ".join(kept), removed

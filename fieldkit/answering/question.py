@@ -1,0 +1,205 @@
+"""What a question asks, read from its words: its key terms, the kind of value it asks for, shop talk
+for the manuals' words, requests for a picture, the aircraft or manual it names."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from fieldkit.text.normalize import CJK_RUN_RE, identifiers, stem
+
+
+def mentions(word: str, text_stems: set[str], text_words: set[str]) -> bool:
+    """Does a text (given as its words and stems) use ``word``, allowing inflection and abbreviation
+    ("bonding" ~ "bonded", "temp" ~ "temperature")?"""
+    return word in text_words or stem(word) in text_stems or (len(word) >= 3 and any(w.startswith(word) for w in text_words))
+
+
+# Shop talk the manuals do not use: aircraft nicknames (-> designators) and technicians' abbreviations
+# (-> the manuals' words). Search adds the manuals' word to the question; the evidence check reads it
+# in place of the shop word.
+SHOP_TALK = {
+    "huey": "UH-1", "iroquois": "UH-1", "kiowa": "OH-58", "jetranger": "OH-58", "cobra": "AH-1",
+    "blackhawk": "UH-60", "chinook": "CH-47", "apache": "AH-64", "lakota": "UH-72",
+    "vibe": "vibration", "vibes": "vibrations", "xmsn": "transmission", "cb": "circuit breaker",
+    "cbs": "circuit breakers", "ckt": "circuit", "ppe": "personal protective equipment", "hyd": "hydraulic",
+    "temp": "temperature", "temps": "temperatures", "gov": "governor", "eng": "engine", "assy": "assembly",
+    "elec": "electrical", "qty": "quantity", "fwd": "forward", "t/r": "tail rotor", "m/r": "main rotor",
+    "nicad": "nickel-cadmium", "gpu": "ground power unit", "apu": "auxiliary power unit",
+    "fod": "foreign object damage", "ndt": "nondestructive inspection", "oat": "outside air temperature",
+    "ipa": "isopropyl alcohol", "mek": "methyl ethyl ketone", "cfrp": "carbon fiber", "tgt": "turbine gas temperature",
+    "ias": "indicated airspeed", "lru": "line replaceable unit", "msds": "material safety data sheet",
+    "rts": "return to service", "mfr": "manufacturer", "mfg": "manufacturer", "maint": "maintenance",
+    "mx": "maintenance", "insp": "inspection", "tt": "total time", "smoh": "since major overhaul",
+    "tbo": "time between overhauls", "sb": "service bulletin", "ipc": "illustrated parts catalog",
+    "p/n": "part number", "s/n": "serial number", "w&b": "weight and balance", "a&p": "airframe and powerplant",
+}
+SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
+
+
+def with_shop_talk_spelled_out(question: str, keep: bool = True) -> str:
+    """The question with each nickname or shop abbreviation followed (``keep``) or replaced by the
+    manuals' word for it ("huey" -> "huey (UH-1)" or "UH-1", "CB" -> "CB (circuit breaker)")."""
+    if keep:
+        return SHOP_TALK_RE.sub(lambda m: f"{m.group(0)} ({SHOP_TALK[m.group(0).lower()]})", question)
+    return SHOP_TALK_RE.sub(lambda m: SHOP_TALK[m.group(0).lower()], question)
+
+
+def shop_words(question: str) -> dict[str, str]:
+    """Each word of a spelled-out shop term -> the shop word it stands for ("auxiliary" -> "apu"):
+    a manual that writes "APU" covers "auxiliary power unit"."""
+    return {w.lower(): m.group(0).lower() for m in SHOP_TALK_RE.finditer(question)
+            for w in re.findall(r"[\w-]+", SHOP_TALK[m.group(0).lower()])}
+
+
+FIGURE_WORDS_RE = re.compile(
+    r"\b(pictures?|pics?|photos?|figures?|fig|diagrams?|drawings?|illustrations?|charts?|images?|schematics?|graphs?)\b"
+    r"|\bshow me\b", re.IGNORECASE)
+
+
+def asks_for_figure(question: str) -> bool:
+    """Does the question ask to see a picture, diagram or chart?"""
+    return bool(FIGURE_WORDS_RE.search(question))
+
+
+# "on the 58", "58 start": a bare number used as an aircraft's name (not "58%", "58.5", "58-62").
+BARE_DESIGNATOR_RE = re.compile(r"(?:^|\b(?:the|a|our|my|this|that)\s+)(\d{2,3})\b(?!\s*[%°]|[.,-]\d)", re.IGNORECASE)
+
+
+def designators(question: str) -> list[str]:
+    """What may name a manual's aircraft or document: identifiers ("OH-58", "T63") and bare numbers
+    used as names ("the 58")."""
+    return identifiers(question) + [m.group(1) for m in BARE_DESIGNATOR_RE.finditer(question)]
+
+
+# Words a question uses to ask (how, what kind of answer, how sure), not to say what it is about.
+ASKING_WORDS = frozenset(
+    """max maximum min minimum allowed allowable limit limits value values need needed needs required require
+    requirement ok okay good normal proper right correct acceptable supposed go goes going use used using
+    check checks checking procedure procedures way ways anything something thing things someone anyone
+    know tell say says said mean means see seen read reads happen happens like just really actually still also even ever please
+    thanks hey guys folks buddy his him hers let lets make sure want wanted wants look looking find found give gives done doing
+    keep kept put able allow allowed there's theres isn't isnt can't cant don't dont won't wont i've ive i'll
+    we're were you're youre it's its that's thats should shall must might may would could will way enough
+    far fast soon quick quickly high low big small hot cold usually typically exactly roughly approximately
+    about around least most less more many much long often time times tolerance tolerances range ranges""".split()
+)
+
+
+# Characters a Chinese question asks with (what, how many, can, must, ...), not what it is about.
+CJK_ASKING = frozenset("的了吗呢吧啊么什怎多少几要能得是在有和就都还会可以最请问该需啥谁哪些个么样")
+
+
+CJK_ASKING_PAIRS = frozenset("时候 以后 之后 以前 之前 当时 到底 一下 一次".split())
+
+
+def cjk_terms(question: str) -> list[str]:
+    """The character pairs of a Chinese question's runs without an asking character or a unit ("维修
+    记录最少要保存多久" -> 维修, 修记, 记录, 保存): no segmenter, so pairs across two words are in too."""
+    from fieldkit.text.quantities import CJK_UNITS
+
+    pairs = []
+    for run in CJK_RUN_RE.findall(question):
+        pairs += [a + b for a, b in zip(run, run[1:]) if a not in CJK_ASKING and b not in CJK_ASKING
+                  and a + b not in CJK_ASKING_PAIRS and a + b not in CJK_UNITS]
+    return list(dict.fromkeys(pairs))
+
+
+def key_terms(question: str) -> list[str]:
+    """The words that say what a question is about: its content words without the words it asks
+    with, numbers, identifiers and nicknames read as designators; for Chinese, character pairs."""
+    from fieldkit.text.quantities import UNIT_FORMS
+
+    out = cjk_terms(question)
+    for word in content_words_of(question):
+        # Unit words ("psi", "inches") say what kind of value is wanted: wanted_values reads them.
+        if word in ASKING_WORDS or word in UNIT_FORMS or word in CONTRACTION_ENDS or any(c.isdigit() for c in word):
+            continue
+        if len(word) >= 2:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+CONTRACTION_ENDS = frozenset(["re", "ve", "ll"])  # "we're" -> "we", "re"
+
+
+def content_words_of(question: str) -> list[str]:
+    from fieldkit.text.normalize import content_words
+
+    return [w.strip("'") for piece in content_words(question) for w in piece.split("/") if w.strip("'")]
+
+
+@lru_cache(maxsize=1)
+def _english_ranks() -> dict[str, int]:
+    """Rank of each word in general English use, from wordninja's word list (most frequent first)."""
+    import gzip
+    import os
+
+    import wordninja
+
+    path = os.path.join(os.path.dirname(os.path.abspath(wordninja.__file__)), "wordninja", "wordninja_words.txt.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return {w.strip(): i + 1 for i, w in enumerate(fh) if w.strip()}
+
+
+def english_rank(word: str) -> int:
+    """How common ``word`` is in general English (1 = most common); words outside the list rank last."""
+    ranks = _english_ranks()
+    word = word.lower()
+    rank = ranks.get(word)
+    if rank is None and len(word) > 3 and word.endswith("s"):
+        rank = ranks.get(word[:-1])
+    return rank if rank is not None else len(ranks) + 1
+
+
+# The kind of value a question asks for, read from the words it asks with: "torque for the drain
+# plug?", "how often", "what psi", "max TOT".
+WANTED_VALUE_RES = (
+    ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
+    ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
+                            r"|\bcompression (?:reading|check|test)|\bhow much vacuum"
+                            r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
+                            r"|\binches of (?:hg|mercury)", re.I)),
+    ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
+                               r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
+    ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bhow many (?:hours|"
+                        r"minutes|seconds|days|weeks|months|years|cycles)\b|\bevery how\b|\b(?:life|limit|tbo) in (?:hours|"
+                        r"days|months|years|cycles)\b", re.I)),
+    ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
+    ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
+    ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
+    ("resistance", re.compile(r"\bresistance\b|\bohms?\b", re.I)),
+    ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
+                         r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
+    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b", re.I)),
+    ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
+    ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"
+                          r"|\b(?:biggest|largest|smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
+                          r"(?:diameter|size|length|width|depth|thickness|height|taper|runout|gap)\b"
+                          r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
+    ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:oil|fuel|fluid|grease|"
+                          r"sealant|water|solution)\b|\bcapacity\b", re.I)),
+    ("count", re.compile(r"\bhow many (?!hours|minutes|seconds|days|weeks|months|years|cycles|mils|inches|feet|ft|mm|"
+                         r"millimeters|cm|meters|thou|gallons|quarts|pints|liters|litres|ounces|cc|amps|volts|psi|degrees"
+                         r"|times\b)\w+|\b(?:max|maximum|min|minimum)(?:imum)? number of\b", re.I)),
+)
+# A speed of a rotor or an engine is given in percent as often as in rpm, and so is a control's
+# travel ("17% down"); "how fast must it be reported" asks for a time.
+_ALSO_WANTED = {"speed": ("percent", "time"), "length": ("percent",)}
+
+
+# The same, asked in Chinese: "多久" (how long), "几年" (how many years), "多高" (how high), ...
+CJK_WANTED_VALUE_RES = (
+    ("time", re.compile(r"多久|多长时间|多长|几年|几个月|几天|几小时|几个小时|几分钟|多少(?:个)?(?:年|月|天|日|小时|分钟|秒|学时|工作日)"
+                        r"|啥时候|什么时候|期限|有效期|间隔|多少岁|几岁")),
+    ("length", re.compile(r"多高|多远|多少米|多少公里|多少英尺|多少海里|多深|多厚|多宽")),
+    ("percent", re.compile(r"百分之|多少比例|百分比")),
+)
+
+
+def wanted_values(question: str) -> tuple[str, ...]:
+    """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
+    for steps, a fact or a yes/no."""
+    kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(question)]
+    kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
+    return tuple(dict.fromkeys(kinds))

@@ -1,0 +1,160 @@
+"""Hybrid retrieval: BM25 (SQLite FTS5) and dense (FAISS, inner product on unit vectors), fused by RRF.
+
+BM25 finds exact part numbers, fault codes and figure labels; the dense side finds paraphrases.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from fieldkit.answering.question import asks_for_figure, designators, with_shop_talk_spelled_out
+from fieldkit.library.records import Callout, Passage
+from fieldkit.text.callouts import CALLOUT_ORDER
+from fieldkit.text.language import detect_language
+from fieldkit.text.normalize import fts_query, phrase_key, stems, trigrams
+
+RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
+POOL = 60
+NAMED_DOC_BOOST = 1.5  # a question that names a manual's designator ("OH-58") prefers that manual
+FIGURE_POOL = 10  # a question asking for a picture looks this deep for a figure whose caption matches
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    passages: tuple[Passage, ...]
+    seconds: float
+
+
+class Retriever:
+    def __init__(self, library, embedder, pool: int = POOL, rrf_k: int = RRF_K, dense_weight: float = 1.0):
+        self.library = library
+        self.embedder = embedder
+        self.pool = pool
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+
+    def search(self, query: str, k: int = 5, doc: str | None = None, applies_to: str | None = None) -> SearchResult:
+        """Top ``k`` passages, optionally only from manual ``doc`` and/or manuals whose applicability
+        (effectivity) statement or title mentions ``applies_to``."""
+        start = time.perf_counter()
+        docs = None
+        if doc is not None:
+            docs = frozenset([doc])
+        if applies_to:
+            applicable = self.library.applicable_documents(applies_to)
+            docs = applicable if docs is None else docs & applicable
+        text = with_shop_talk_spelled_out(query)  # "huey" also searches "UH-1", "CB" "circuit breaker"
+        qvec = self.embedder.embed_one(text)
+        dense = self._dense(qvec, docs)
+        named, named_by = named_documents(self.library, text) if docs is None else (set(), [])
+        # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
+        # stands for them.
+        match = fts_query(_without(text, named_by))
+        lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
+        # A question in another language than the manuals: words do not match, character trigrams of
+        # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
+        foreign = detect_language(query) != "en"
+        grams = self.library.trigram_search(trigrams(query), self.pool, docs) if foreign and docs != frozenset() else []
+        fused: dict[int, float] = {}
+        for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams)):
+            for rank, (cid, _) in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank + 1)
+        if named:
+            pool_rows = self.library.chunk_rows(list(fused))
+            for cid in fused:
+                if pool_rows[cid]["doc"] in named:
+                    fused[cid] *= NAMED_DOC_BOOST
+        wants_figure = asks_for_figure(query)
+        top = sorted(fused, key=fused.get, reverse=True)[: max(k, FIGURE_POOL) if wants_figure else k]
+        rows = self.library.chunk_rows(top)
+        cosines = dict(dense)
+        passages = []
+        for cid in top:
+            row = rows[cid]
+            cos = cosines.get(cid)
+            if cos is None:  # found by BM25 only: measure its similarity directly
+                cos = float(self._vector(cid) @ qvec)
+            passages.append(Passage(
+                chunk_id=cid, doc=row["doc"], page=row["page"], page_end=row["page_end"],
+                page_label=row["page_label"], section=row["section"] or "", kind=row["kind"], text=row["text"],
+                score=round(fused[cid], 6), dense=round(float(cos), 4), revision=row["revision"],
+            ))
+        passages = [self._attach(p) for p in passages]
+        if wants_figure:  # "is there a diagram?": passages whose figure caption matches move up
+            wanted = stems(query, min_len=3)
+            passages = [replace(p, score=round(p.score * (1 + _caption_match(wanted, p)), 6)) for p in passages]
+            passages = sorted(passages, key=lambda p: -p.score)[:k]
+        return SearchResult(query, tuple(passages), time.perf_counter() - start)
+
+    def _dense(self, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # 2 OpenMP threads are >10x slower for single queries
+        index = self.library.vector_index()
+        if index.ntotal == 0 or docs == frozenset():
+            return []
+        want = self.pool if docs is None else min(index.ntotal, self.pool * 10)
+        scores, ids = index.search(qvec.reshape(1, -1), min(want, index.ntotal))
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        if docs is not None:
+            allowed = {r["id"] for r in self.library.chunk_rows([i for i, _ in pairs]).values() if r["doc"] in docs}
+            pairs = [p for p in pairs if p[0] in allowed]
+        return pairs[: self.pool]
+
+    def _vector(self, cid: int) -> np.ndarray:
+        return self.library.vector_index().reconstruct(int(cid))
+
+    def _attach(self, passage: Passage) -> Passage:
+        """The figures on the passage's pages and the callouts that govern it."""
+        figures = self.library.figures_of(passage.doc, set(range(passage.page, passage.page_end + 1)), passage.text)
+        return replace(passage, figures=tuple(figures), callouts=tuple(governing_callouts(self.library, passage)))
+
+
+def named_documents(library, query: str) -> tuple[set[str], list[str]]:
+    """The manuals the question names by designator ("OH-58", "the 58", "CCAR-145"), and the words
+    that name them."""
+    named, named_by = set(), []
+    tokens = designators(query)
+    keys = {d.name: f" {phrase_key(d.name)} {phrase_key(d.title)} " for d in library.documents()} if tokens else {}
+    for token in tokens:
+        key = f" {phrase_key(token)} "
+        # a bare number ("the 58") names a designator only where it follows letters ("oh 58")
+        pattern = re.compile(r"[a-z] " + re.escape(key.strip()) + " " if token.isdigit() else re.escape(key))
+        hits = {name for name, hay in keys.items() if pattern.search(hay)}
+        if hits:
+            named |= hits
+            named_by.append(token)
+    return named, named_by
+
+
+def _without(text: str, tokens: list[str]) -> str:
+    for token in tokens:
+        text = re.sub(rf"(?<![\w-]){re.escape(token)}(?![\w-])", " ", text)
+    return text
+
+
+def _caption_match(wanted: set[str], passage: Passage) -> int:
+    """Content words (stems) the question (``wanted``) shares with the best caption of the passage's
+    figures, when two or more."""
+    best = max((len(wanted & stems(f.caption)) for f in passage.figures), default=0)
+    return best if best >= 2 else 0
+
+
+def governing_callouts(library, passage: Passage) -> list[Callout]:
+    """The callout records of the passage's section on its pages and the page before (which include
+    those printed in the passage: a chunk never leaves its section or page), and those of the warning
+    modules it references (S1000D), verbatim, WARNING > CAUTION > NOTE."""
+    found: dict[str, Callout] = {}
+    rows = library.callouts_in_section(passage.doc, passage.section)
+    # A callout governs the steps that follow it: the passage's pages and the page before.
+    rows = [r for r in rows if passage.page - 1 <= r["page"] <= passage.page_end]
+    rows += library.referenced_callouts(passage.doc)
+    for row in rows:
+        found.setdefault(row["text"], Callout(row["kind"], row["text"], row["doc"], row["page"], row["page_label"],
+                                              row["section"]))
+    return sorted(found.values(), key=lambda c: CALLOUT_ORDER.get(c.kind, 3))

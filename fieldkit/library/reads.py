@@ -1,0 +1,180 @@
+"""What retrieval and evidence read from the catalog: chunks by id, FTS5 (words and trigrams),
+word and identifier counts, callouts, figures and page text."""
+
+from __future__ import annotations
+
+import re
+
+from fieldkit.library.records import Figure
+
+
+class Reads:
+    """Read queries of a :class:`~fieldkit.library.catalog.Library` (its ``db``, ``root`` and
+    ``generation()``)."""
+
+    def chunk_rows(self, ids: list[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = (
+            "SELECT chunks.id, chunks.doc_id, documents.name AS doc, documents.revision, chunks.page, chunks.page_end, "
+            "chunks.page_label, chunks.section, chunks.kind, chunks.text FROM chunks "
+            f"JOIN documents ON documents.id = chunks.doc_id WHERE chunks.id IN ({marks})"
+        )
+        return {row["id"]: row for row in self.db.query(sql, ids)}
+
+    def fts(self, match: str, limit: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression, within ``docs``."""
+        return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.6, 0.3)", match, limit, docs)
+
+    def trigram_search(self, grams: list[str], limit: int, docs: frozenset[str] | None = None
+                       ) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score) over character trigrams."""
+        if not grams:
+            return []
+        match = " OR ".join(f'"{g}"' for g in grams)
+        return self._match("chunks_tri", "bm25(chunks_tri)", match, limit, docs)
+
+    def _match(self, table: str, rank: str, match: str, limit: int, docs: frozenset[str] | None):
+        where, params = f"{table} MATCH ?", [match]
+        if docs is not None:
+            where += f" AND documents.name IN ({','.join('?' * len(docs))})"
+            params += sorted(docs)
+        sql = (
+            f"SELECT {table}.rowid, {rank} AS rank FROM {table} "
+            f"JOIN chunks ON chunks.id = {table}.rowid JOIN documents ON documents.id = chunks.doc_id "
+            f"WHERE {where} ORDER BY rank LIMIT ?"
+        )
+        return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
+
+    def applicable_documents(self, text: str) -> frozenset[str]:
+        """Manuals whose applicability/effectivity statement or title mentions ``text``."""
+        needle = text.lower()
+        rows = self.db.query("SELECT name, title, json_extract(meta, '$.applicability') AS applicability FROM documents")
+        return frozenset(r["name"] for r in rows
+                         if needle in (r["applicability"] or "").lower() or needle in (r["title"] or "").lower())
+
+    def outline(self, name: str) -> list[dict]:
+        """The document's heading tree as (level, heading, first page, printed label), in reading order."""
+        doc = self.document(name)
+        if doc is None:
+            return []
+        out, previous = [], []
+        for row in self.db.query("SELECT section, page, page_label FROM chunks WHERE doc_id = ? ORDER BY ordinal", [doc.id]):
+            path = [p for p in (row["section"] or "").split(" > ") if p]
+            common = 0
+            while common < min(len(path), len(previous)) and path[common] == previous[common]:
+                common += 1
+            for depth in range(common, len(path)):
+                out.append({"level": depth + 1, "heading": path[depth], "page": row["page"], "page_label": row["page_label"]})
+            previous = path
+        return out
+
+    def callouts_in_section(self, doc: str, section: str) -> list[dict]:
+        """The callouts that govern a section of a manual, in document order."""
+        sql = (
+            "SELECT callouts.*, documents.name AS doc FROM callouts JOIN documents ON documents.id = callouts.doc_id "
+            "WHERE documents.name = ? AND callouts.section = ? ORDER BY callouts.id"
+        )
+        return list(self.db.query(sql, [doc, section]))
+
+    def referenced_callouts(self, doc: str) -> list[dict]:
+        """Callouts of the warning modules (S1000D info code 012) that ``doc`` references by DMC."""
+        key = (self.generation(), doc)
+        if key not in self._ref_cache:
+            self._ref_cache = {k: v for k, v in self._ref_cache.items() if k[0] == key[0]}
+            self._ref_cache[key] = self._referenced_callouts(doc)
+        return self._ref_cache[key]
+
+    def _referenced_callouts(self, doc: str) -> list[dict]:
+        sql = (
+            "SELECT callouts.*, documents.name AS doc FROM callouts JOIN documents ON documents.id = callouts.doc_id "
+            "WHERE json_extract(documents.meta, '$.dmc') IN (SELECT value FROM json_each(("
+            "SELECT json_extract(meta, '$.warning_refs') FROM documents WHERE name = ?))) ORDER BY callouts.id"
+        )
+        return list(self.db.query(sql, [doc]))
+
+    def term_count(self, token: str) -> int:
+        """How many chunks contain ``token`` (as FTS5 indexes it)."""
+        from fieldkit.text.normalize import query_terms
+
+        terms = query_terms(token)
+        if not terms:
+            return 0
+        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+        return self.db.execute(sql, [" AND ".join(terms)]).fetchone()[0]
+
+    def page_text(self, doc: str, page: int) -> str | None:
+        """The text of one page of a manual as ingested, or None when it has no such page."""
+        row = self.db.execute("SELECT pages.text FROM pages JOIN documents ON documents.id = pages.doc_id "
+                              "WHERE documents.name = ? AND pages.page = ?", [doc, page]).fetchone()
+        return row[0] if row else None
+
+    def mentions_identifier(self, ident: str) -> bool:
+        """Does any chunk name ``ident``, however its manual separates the parts ("PD-680" ~ "P-D-680",
+        "MS20995C32" ~ "MS 20995 C32"), as a whole token ("UH-1" is not "UH-1M")?"""
+        if self.term_count(ident):
+            return True
+        chars = [c for c in ident.lower() if c.isalnum()]
+        groups = re.findall(r"\d+", ident)
+        if not chars or not groups:
+            return False
+        pattern = re.compile(r"(?<![\w])" + r"[-\s./]?".join(map(re.escape, chars)) + r"(?![\w])", re.IGNORECASE)
+        longest = max(groups, key=len)
+        rows = self.db.execute("SELECT chunks.text FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
+                               "WHERE chunks_fts MATCH ? LIMIT 500", [f'"{longest}"']).fetchall()
+        return any(pattern.search(row[0]) for row in rows)
+
+    def written_in_cjk(self, doc: str) -> bool:
+        """Is manual ``doc`` written mostly in Chinese or Japanese characters (judged on its first chunks)?"""
+        from fieldkit.text.normalize import mostly_cjk
+
+        rows = self.db.execute("SELECT chunks.text FROM chunks JOIN documents ON documents.id = chunks.doc_id "
+                               "WHERE documents.name = ? ORDER BY chunks.ordinal LIMIT 30", [doc]).fetchall()
+        return mostly_cjk("".join(row[0] for row in rows))
+
+    def following_text(self, chunk_id: int) -> str:
+        """The text of the chunk after ``chunk_id`` in its manual when it continues the same section
+        (a procedure's next steps), else ""."""
+        row = self.db.execute(
+            "SELECT b.text FROM chunks a JOIN chunks b ON b.doc_id = a.doc_id AND b.ordinal = a.ordinal + 1 "
+            "AND b.section = a.section WHERE a.id = ?", [chunk_id]).fetchone()
+        return row[0] if row else ""
+
+    def chunk_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def word_count(self, word: str) -> int:
+        """How many chunks use ``word``: as FTS5 indexes it (porter stems: "bonded" ~ "bonding"), else
+        as the start of a word ("trans" ~ "transmission"), else split into the words it glues together
+        ("runup" ~ "run-up", "layup" ~ "lay up")."""
+        import wordninja
+
+        count = self.term_count(word)
+        if count or not word.isalpha():
+            return count
+        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+        if len(word) >= 3:
+            count = self.db.execute(sql, [f'"{word.lower()}"*']).fetchone()[0]
+        pieces = wordninja.split(word)
+        if not count and len(pieces) > 1:
+            count = self.db.execute(sql, ['"' + " ".join(pieces).lower() + '"']).fetchone()[0]
+        return count
+
+    def figures_of(self, doc: str, pages: set[int], text: str) -> list[Figure]:
+        """The figures of a passage: those on its ``pages``; in a document without pages (Markdown,
+        HTML, S1000D are one page) those whose label its ``text`` names."""
+        if not pages:
+            return []
+        marks = ",".join("?" * len(pages))
+        sql = (
+            "SELECT documents.name AS doc, documents.format AS format, figures.* FROM figures "
+            "JOIN documents ON documents.id = figures.doc_id "
+            f"WHERE documents.name = ? AND figures.page IN ({marks}) ORDER BY figures.page, figures.id"
+        )
+        return [
+            Figure(r["doc"], r["page"], r["label"], r["caption"], str(self.root / r["image_path"]),
+                   str(self.root / r["thumb_path"]))
+            for r in self.db.query(sql, [doc, *sorted(pages)])
+            if r["format"] == "pdf" or re.search(rf"{re.escape(r['label'])}(?![\w.-]*\d)", text, re.IGNORECASE)
+        ]

@@ -1,0 +1,354 @@
+"""The `fieldkit` command: a thin shell over the core. Data to stdout, diagnostics to stderr."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from fieldkit import __version__
+from fieldkit.errors import BadInputError, FieldkitError, UsageError
+from fieldkit.ui.render import answer_json, cite_short, render_answer
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def handle_errors(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except FieldkitError as exc:
+            _err(f"error: {exc.message}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _err("interrupted; the library keeps its previous state")
+            sys.exit(130)
+
+    return wrapper
+
+
+def _engine(model: str | None = None):
+    from fieldkit.answering.engine import Engine
+
+    return Engine(model=model)
+
+
+def _print_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _questions(batch: str) -> list[dict]:
+    """JSON Lines with a `question` field (and maybe `id`), or plain lines."""
+    path = Path(batch)
+    if not path.is_file():
+        raise UsageError(f"{batch}: question file not found")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                raise UsageError(f"{batch}:{n}: not valid JSON ({exc})") from exc
+            if "question" not in obj:
+                raise UsageError(f"{batch}:{n}: no 'question' field")
+            items.append(obj)
+        else:
+            items.append({"question": line})
+    return items
+
+
+@click.group()
+@click.version_option(__version__, prog_name="fieldkit")
+def cli():
+    """fieldkit: offline answers from your repair manuals, with page citations."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Re-ingest even when the file is unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout.")
+@handle_errors
+def ingest(paths, force, as_json):
+    """Add manuals (PDF, Markdown, HTML, S1000D XML; files or folders) to the library."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fieldkit.ingest.pipeline import ingest_paths
+    from fieldkit.library.catalog import Library
+    from fieldkit.models.embedder import Embedder
+
+    embedder = Embedder()
+    library = Library.open(embedder.id, embedder.dim)
+    console = Console(stderr=True)
+    failures = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(name: str, stage: str, done: int, total: int) -> None:
+            key = f"{name}:{stage}"
+            if key not in tasks:
+                tasks[key] = progress.add_task(f"{stage:8} {name[:48]}", total=total)
+            progress.update(tasks[key], completed=done, total=total)
+
+        for result in ingest_paths(library, embedder, paths, progress=report, force=force):
+            if isinstance(result, BadInputError):
+                failures += 1
+                console.print(f"[red]error:[/red] {result.message}", highlight=False, soft_wrap=True)
+                if as_json:
+                    _print_json({"path": result.path, "status": "error", "error": result.reason})
+                continue
+            doc = result.document
+            if as_json:
+                _print_json({"doc": result.name, "status": result.status, "pages": doc.pages, "chunks": doc.chunks,
+                             "figures": doc.figures, "ocr_pages": doc.ocr_pages, "seconds": round(result.seconds, 2)})
+            else:
+                console.print(f"{result.status:9} {result.name}  ({doc.pages} pages, {doc.chunks} chunks, "
+                              f"{doc.figures} figures, {result.seconds:.1f} s)", highlight=False, soft_wrap=True)
+    if failures:
+        sys.exit(BadInputError.exit_code)
+
+
+def _search_json(result) -> dict:
+    return {
+        "query": result.query,
+        "results": [
+            {"rank": i, "doc": p.doc, "page": p.page, "page_label": p.page_label, "section": p.section,
+             "score": p.score, "text": p.text, "figures": [f.to_json() for f in p.figures],
+             "callouts": [c.to_json() for c in p.callouts]}
+            for i, p in enumerate(result.passages, start=1)
+        ],
+    }
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", default=5, show_default=True, help="How many passages.")
+@click.option("--doc", help="Only this manual (file name).")
+@click.option("--applies-to", help="Only manuals whose applicability/effectivity or title mentions this (e.g. a serial).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
+@handle_errors
+def search(query, k, doc, applies_to, as_json, batch):
+    """Ranked passages for QUERY, with manual, page, printed page label and section."""
+    if not query and not batch:
+        raise UsageError("give a QUERY or --batch FILE")
+    engine = _engine()
+    if batch:
+        for item in _questions(batch):
+            out = _search_json(engine.search(item["question"], k=k, doc=doc, applies_to=applies_to))
+            if "id" in item:
+                out = {"id": item["id"], **out}
+            _print_json(out)
+        return
+    result = engine.search(query, k=k, doc=doc, applies_to=applies_to)
+    if as_json:
+        _print_json(_search_json(result))
+        return
+    for i, p in enumerate(result.passages, start=1):
+        click.secho(f"{i}. {cite_short(p)}  (score {p.score:.4f})", bold=True)
+        click.echo(p.text)
+        for f in p.figures:
+            click.echo(f"   [{f.label}] {f.caption} -> {f.image_path}")
+        click.echo()
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("-k", default=5, show_default=True, help="How many passages to retrieve.")
+@click.option("--doc", help="Only this manual (file name).")
+@click.option("--applies-to", help="Only manuals whose applicability/effectivity or title mentions this (e.g. a serial).")
+@click.option("--model", help="A chat GGUF (path, or a file name in models/); default: bundled SmolLM2-135M.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
+@click.option("--session", "session_name", help="Keep a conversation: follow-up questions see the earlier ones.")
+@handle_errors
+def ask(question, k, doc, applies_to, model, as_json, batch, session_name):
+    """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it).
+
+    Every answer is logged in the library (see `fieldkit log export`)."""
+    from fieldkit.answering.events import Done
+    from fieldkit.answering.session import Session
+
+    if not question and not batch:
+        raise UsageError("give a QUESTION or --batch FILE")
+    engine = _engine(model)
+    session = Session.load(session_name) if session_name else None
+    try:
+        if batch or as_json:
+            items = _questions(batch) if batch else [{"question": question}]
+            for item in items:
+                events = engine.answer(item["question"], k=k, doc=doc, session=session, applies_to=applies_to)
+                done = [e for e in events if isinstance(e, Done)][0]
+                out = answer_json(done.answer)
+                if "id" in item:
+                    out = {"id": item["id"], **out}
+                _print_json(out)
+            return
+        render_answer(engine.answer(question, k=k, doc=doc, session=session, applies_to=applies_to))
+    finally:
+        if session is not None:
+            session.save()
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def manuals(ctx, as_json):
+    """List the loaded manuals."""
+    if ctx.invoked_subcommand:
+        return
+    docs = _library().documents()
+    if as_json:
+        _print_json({"manuals": [d.__dict__ for d in docs]})
+        return
+    if not docs:
+        _err("the library is empty; add manuals with `fieldkit ingest PATH`")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("file", "pages", "chunks", "figures", "OCR pages", "ingested at", "sha256")
+    for d in docs:
+        table.add_row(d.name, str(d.pages), str(d.chunks), str(d.figures), str(d.ocr_pages), d.ingested_at,
+                      d.sha256[:16])
+    Console().print(table)
+
+
+@manuals.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def manuals_show(name, as_json):
+    """A manual's outline with pages, its revision, applicability, figures and callouts."""
+    library = _library()
+    doc = library.document(Path(name).name)
+    if doc is None:
+        raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
+    details = library.document_details(doc.name)
+    outline = library.outline(doc.name)
+    figures, callouts = details["figures"], details["callouts"]
+    if as_json:
+        _print_json({"manual": doc.__dict__, "applicability": details["applicability"], "outline": outline,
+                     "figures": figures, "callouts": callouts})
+        return
+    click.secho(f"{doc.name}: {doc.title}", bold=True)
+    click.echo(f"  format {doc.format}, {doc.pages} pages ({doc.ocr_pages} OCR), {doc.chunks} chunks, "
+               f"revision: {doc.revision or 'not stated'}")
+    if details["applicability"]:
+        click.echo(f"  applicability: {details['applicability']}")
+    for item in outline:
+        label = f" ({item['page_label']})" if item["page_label"] else ""
+        click.echo(f"{'  ' * item['level']}{item['heading']}  ... p. {item['page']}{label}")
+    if figures:
+        click.secho("Figures:", bold=True)
+        for f in figures:
+            click.echo(f"  p. {f['page']}  {f['caption']}")
+    if callouts:
+        click.secho(f"Callouts: {sum(c['kind'] == 'WARNING' for c in callouts)} warnings, "
+                    f"{sum(c['kind'] == 'CAUTION' for c in callouts)} cautions, "
+                    f"{sum(c['kind'] == 'NOTE' for c in callouts)} notes", bold=True)
+
+
+@manuals.command("remove")
+@click.argument("name")
+@handle_errors
+def manuals_remove(name):
+    """Remove a manual (by file name) from the library."""
+    if not _library().remove_document(name):
+        raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
+    _err(f"removed {name}")
+
+
+@cli.group("log")
+def log_group():
+    """The audit trail of every answer (time, question, answer, citations, model)."""
+
+
+@log_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(), help="Write here instead of stdout.")
+@handle_errors
+def log_export(fmt, output):
+    """Export the audit trail for a work order."""
+    from fieldkit.answering import audit
+
+    text = audit.export(_library(), fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        _err(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@log_group.command("clear")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def log_clear(yes):
+    """Delete the audit trail (asks first)."""
+    from fieldkit.answering import audit
+
+    library = _library()
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("log clear deletes the audit trail: confirm with --yes when not at a terminal")
+        click.confirm("Delete the whole audit trail? Export it first if a work order needs it", abort=True,
+                      err=True)
+    _err(f"deleted {audit.clear(library)} entries")
+
+
+def _library():
+    from fieldkit.answering.engine import open_library
+
+    return open_library()
+
+
+@cli.command("eval")
+@click.argument("questions", type=click.Path(), nargs=-1, required=True)
+@click.option("-k", default=5, show_default=True)
+@click.option("--no-generate", is_flag=True, help="Retrieval and refusal only (no language model).")
+@click.option("--model", help="A chat GGUF to answer with.")
+@click.option("--calibrate", is_flag=True,
+              help="Sweep the refusal thresholds on the first question set; score the others at the tuned point.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--details", type=click.Path(), help="Write one JSON line per question here.")
+@handle_errors
+def eval_cmd(questions, k, no_generate, model, calibrate, as_json, details):
+    """Score the library on question files (format of ../shared/eval/dev.jsonl). The first is the
+    tuning set; further files (validation sets) are reported side by side."""
+    from fieldkit.answering.evaluate import calibrate as calibrate_thresholds
+    from fieldkit.answering.evaluate import format_report, run_eval
+
+    engine = _engine(model)
+    results = {}
+    for path in questions:
+        results[Path(path).name] = run_eval(engine, _questions(path), k=k, generate=not no_generate)
+    (first, (report, rows)), *others = results.items()
+    if details:
+        Path(details).write_text("".join(json.dumps({"set": name, **r}, ensure_ascii=False) + "\n"
+                                         for name, (_, set_rows) in results.items() for r in set_rows))
+    if calibrate:
+        report["calibration"] = calibrate_thresholds(rows, {name: r for name, (_, r) in others})
+    sets = {name: rep for name, (rep, _) in results.items()}
+    if as_json:
+        _print_json({**report, "sets": sets} if len(sets) > 1 else report)
+    else:
+        click.echo(format_report(report, sets))
+
+
+def main() -> None:
+    cli(prog_name="fieldkit")
+
+
+if __name__ == "__main__":
+    main()
