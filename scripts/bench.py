@@ -59,7 +59,7 @@ class CountingLLM:
         return self.llm.count_tokens(text)
 
     def stream_chat(self, messages, max_tokens=128, stop=None):
-        self.start, self.first, self.pieces = time.perf_counter(), None, 0
+        self.start, self.first, self.pieces, self.messages = time.perf_counter(), None, 0, messages
         for piece in self.llm.stream_chat(messages, max_tokens=max_tokens, stop=stop):
             now = time.perf_counter()
             if self.first is None:
@@ -94,8 +94,6 @@ def main() -> int:
     os.environ["FIELDKIT_HOME"] = str(tmp / "home")
     from fieldkit.answering.engine import GENERATE_TOKENS, Engine
     from fieldkit.answering.events import Done, Token
-    from fieldkit.answering.prompt import build_messages
-    from fieldkit.answering.quotes import key_quotes
     from fieldkit.ingest.pipeline import ingest_paths
     from fieldkit.library.catalog import Library
     from fieldkit.models.embedder import Embedder
@@ -184,8 +182,7 @@ def main() -> int:
                 ttft.append(counting.first - start)
                 if counting.pieces > 1 and counting.last > counting.first:
                     tps.append((counting.pieces - 1) / (counting.last - counting.first))
-                passages = engine.search(q).passages[:3]
-                prompts.append(build_messages(llm, q, key_quotes(q, passages)))
+                prompts.append(counting.messages)  # the bare reference gets the very prompt fieldkit sent
             if shown is not None:
                 first_shown.append(shown)
     for messages in prompts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fieldkit.text.normalize import STOPWORDS, stem
 from fieldkit.text.quantities import Quantity, identifiers, plain, quantities
@@ -91,7 +92,10 @@ class Sources:
         return cls([(p.text, last(p.section)) for p in passages] + [(c.text, last(c.section)) for c in callouts])
 
 
-def _statements(text: str, context: str) -> list[Statement]:
+@lru_cache(maxsize=4096)
+def _statements(text: str, context: str) -> tuple[Statement, ...]:
+    """A cited text's sentences and table rows, read once (evidence and the guard read the same
+    passages)."""
     found, header = [], None
     for line in text.split("\n"):
         line = line.strip()
@@ -106,7 +110,7 @@ def _statements(text: str, context: str) -> list[Statement]:
             continue
         header = None
         found.extend(_statement(sentence, context) for sentence in split_sentences(line))
-    return found
+    return tuple(found)
 
 
 def _statement(text: str, context: str) -> Statement:

@@ -33,10 +33,10 @@ def handle_errors(fn):
     return wrapper
 
 
-def _engine(model: str | None = None):
+def _engine(model: str | None = None, read_only: bool = False):
     from fieldkit.answering.engine import Engine
 
-    return Engine(model=model)
+    return Engine(model=model, read_only=read_only)
 
 
 def _print_json(obj) -> None:
@@ -171,8 +171,9 @@ def search(query, k, doc, applies_to, as_json, batch):
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
 @click.option("--session", "session_name", help="Keep a conversation: follow-up questions see the earlier ones.")
+@click.option("--read-only", is_flag=True, help="Open the library without writing anything (no audit log): a kiosk.")
 @handle_errors
-def ask(question, k, doc, applies_to, model, as_json, batch, session_name):
+def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_only):
     """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it).
 
     Every answer is logged in the library (see `fieldkit log export`)."""
@@ -181,7 +182,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name):
 
     if not question and not batch:
         raise UsageError("give a QUESTION or --batch FILE")
-    engine = _engine(model)
+    engine = _engine(model, read_only)
     session = Session.load(session_name) if session_name else None
     try:
         if batch or as_json:
