@@ -1,7 +1,7 @@
 """fieldkit: an offline assistant for repair manuals.
 
-The core (ingest, store, retrieve, answer, models, paths) is a library; the CLI
-and later the TUI and kiosk are thin shells over :func:`fieldkit.answering.engine.answer`.
+The core (``text``, ``models``, ``library``, ``ingest``, ``answering``) is a library; the shells in
+``ui`` (the CLI, later the TUI and the kiosk) render one event stream, :func:`fieldkit.answering.engine.answer`.
 """
 
 __version__ = "0.1.0"

@@ -81,3 +81,12 @@ def test_each_package_says_what_it_is_for_and_modules_stay_small():
     too_long = {str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py")
                 if (n := len(p.read_text().splitlines())) > 400}
     assert not too_long
+
+
+def test_no_sql_outside_the_library_package():
+    import re
+
+    sql = re.compile(r"\b(SELECT|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE TABLE)\b|\.execute\(|\.query\(")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in PACKAGE.rglob("*.py") if "library" not in p.parts
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if sql.search(line)]
+    assert not offenders
