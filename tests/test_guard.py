@@ -34,6 +34,8 @@ PARTS = "Use bolt MS20995C32 with washer AN960-416L. Sealant MIL-PRF-81733 Type 
 LOWER = "install seal kit p/n ab-1234-5 before flight."
 MOTOR = "Starter limits: 3 starts with 1 minute off between starts, then 30 minutes off."
 MIXED = "The drain plug is torqued after the oil filter. Lug nuts are torqued to 110 N·m in a star pattern."
+OIL_STEPS = ("WARNING: Let the engine cool for at least 15 minutes before you remove the drain plug.\n"
+             "(2) Remove the drain plug (item 3) and let the oil drain for 10 minutes.")
 ROPE = "Proof load the sling at 1½ times the rated load."
 ULTRASONIC = ("10.1.4.3 A disadvantage of the ultrasonic method is that it misses small voids and "
               "delaminations, the ultrasonic method cannot tell them apart.")
@@ -133,6 +135,8 @@ CASES = [
     ("bare-subject-uses-question", "It is 110 N·m.", TORQUE_TABLE, "what torque for the oil drain plug?", "removed"),
     ("bare-subject-right", "It is 35 N·m.", TORQUE_TABLE, "what torque for the oil drain plug?", "ok"),
     ("other-sentence-value", "Torque the drain plug to 110 N·m.", MIXED, "drain plug torque?", "removed"),
+    ("other-verb-same-row", "Remove the drain plug and let the oil cool for 10 minutes.", OIL_STEPS, "", "removed"),
+    ("same-verb-same-row", "Remove the drain plug and let the oil drain for 10 minutes.", OIL_STEPS, "", "ok"),
     ("starter-limits", "Give the starter 30 minutes off after 3 starts.", MOTOR, "starter limits after failed starts?", "ok"),
     ("starter-limits-swapped", "Give the starter 1 minute off after 30 starts.", MOTOR, "", "removed"),
     ("idle-N1-attribution", "Open the throttle to idle at 15% N1 above 7°C.", OH58_START, "", "ok"),

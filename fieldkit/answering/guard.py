@@ -123,19 +123,23 @@ def _covers(words: frozenset[str], wanted: Iterable[str]) -> int:
                for w in wanted)
 
 
-def _subject(sentence: str, q: Quantity, others: list[Quantity], question: str) -> set[str]:
+def _subject(sentence: str, q: Quantity, others: list[Quantity], question: str) -> tuple[set[str], str]:
     """The words a number is about: the (plain) sentence's words before it, back to the previous
     number, else those after it, to the next; with the question's words when the sentence names too
-    few."""
+    few. And the word right before it ("let the oil cool for 10 minutes": "cool"), which the stating
+    sentence must hold too."""
     before = max((o.end for o in others if o.end <= q.start), default=0)
     after = min((o.start for o in others if o.start >= q.end), default=len(sentence))
-    subject = {w for w in _stems(sentence[before:q.start]) if w not in _FILLER_STEMS}
+    words = [stem(w) for w in WORD_RE.findall(sentence[before:q.start])
+             if w.lower() not in STOPWORDS and stem(w) not in _FILLER_STEMS]
+    subject = set(words)
     if not subject:
         subject = {w for w in _stems(sentence[q.end:after]) if w not in _FILLER_STEMS}
     subject -= _unit_stems(q)
+    nearest = next((w for w in reversed(words) if w in subject), "")
     if len(subject) < 2:
         subject |= {w for w in _stems(question) if w not in _FILLER_STEMS}
-    return subject
+    return subject, nearest
 
 
 _FILLER_STEMS = frozenset(stem(w) for w in FILLER)
@@ -160,14 +164,15 @@ def unsupported(sentence: str, sources: Sources | str, question: str = "") -> li
             continue
         if q.label:
             continue
-        subject = _subject(sentence, q, [o for o in values if o is not q], question)
+        subject, nearest = _subject(sentence, q, [o for o in values if o is not q], question)
         need = (len(subject) + 1) // 2
         # A label written before the value ("Class 1 ... 0 to 2 kV") names what it is about.
         named = [lab for lab in found if lab.label and lab.end <= q.start
                  and not any(lab.end <= o.start < q.start for o in values)]
         if named and any(any(lab.same(s) for s in u.quantities) for lab in named for u in stating):
             continue
-        if subject and not any(_covers(u.stems, subject) >= need for u in stating):
+        if subject and not any(_covers(u.stems, subject) >= need and (not nearest or _covers(u.stems, [nearest]))
+                               for u in stating):
             problems.append(f"{q.text} (stated about something else)")
     # Values written together ("35 N·m (26 lb-ft)", "15% N1 above 7°C") must be stated together.
     for a, b in zip(values, values[1:]):
