@@ -45,6 +45,17 @@ def sessions_dir() -> Path:
     return home() / "sessions"
 
 
+def checklists_dir() -> Path:
+    """The checklist in progress (``current.json``) and exported ones."""
+    return home() / "checklists"
+
+
+def kiosk_config_path() -> Path:
+    """The kiosk's settings: the exit PIN's salted scrypt hash, idle minutes, where its log goes."""
+    override = os.environ.get("FIELDKIT_KIOSK_CONFIG")
+    return Path(override) if override else home() / "kiosk.json"
+
+
 def user_models_dir() -> Path:
     """Where a user drops extra GGUF files (besides ``models/`` of a checkout)."""
     return home() / "models"

@@ -55,7 +55,8 @@ class Reads:
                          if needle in (r["applicability"] or "").lower() or needle in (r["title"] or "").lower())
 
     def outline(self, name: str) -> list[dict]:
-        """The document's heading tree as (level, heading, first page, printed label), in reading order."""
+        """The document's heading tree as (level, heading, first page, printed label, the section path
+        its chunks carry), in reading order."""
         doc = self.document(name)
         if doc is None:
             return []
@@ -66,7 +67,8 @@ class Reads:
             while common < min(len(path), len(previous)) and path[common] == previous[common]:
                 common += 1
             for depth in range(common, len(path)):
-                out.append({"level": depth + 1, "heading": path[depth], "page": row["page"], "page_label": row["page_label"]})
+                out.append({"level": depth + 1, "heading": path[depth], "page": row["page"], "page_label": row["page_label"],
+                            "section": " > ".join(path[: depth + 1])})
             previous = path
         return out
 
@@ -178,3 +180,9 @@ class Reads:
             for r in self.db.query(sql, [doc, *sorted(pages)])
             if r["format"] == "pdf" or re.search(rf"{re.escape(r['label'])}(?![\w.-]*\d)", text, re.IGNORECASE)
         ]
+
+    def section_chunks(self, doc: str, section: str) -> list[dict]:
+        """The chunks of one section of a manual, in reading order (a procedure's steps)."""
+        sql = ("SELECT chunks.text, chunks.page, chunks.page_label, documents.revision FROM chunks JOIN documents "
+               "ON documents.id = chunks.doc_id WHERE documents.name = ? AND chunks.section = ? ORDER BY chunks.ordinal")
+        return list(self.db.query(sql, [doc, section]))
