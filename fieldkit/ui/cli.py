@@ -66,10 +66,55 @@ def _questions(batch: str) -> list[dict]:
     return items
 
 
-@click.group()
+@click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="fieldkit")
-def cli():
-    """fieldkit: offline answers from your repair manuals, with page citations."""
+@click.pass_context
+def cli(ctx):
+    """fieldkit: offline answers from your repair manuals, with page citations.
+
+    With no command at a terminal, opens the TUI."""
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(tui)
+        else:
+            click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.option("--model", help="A chat GGUF (path, or a file name in models/); default: bundled SmolLM2-135M.")
+@click.option("--session", "session_name", help="Keep the conversation under this name.")
+@click.option("--no-summary", is_flag=True, help="Quotes only: do not load the language model.")
+@handle_errors
+def tui(model, session_name, no_summary):
+    """The technician's terminal: ask, read callouts and quotes, open pages and figures, run checklists."""
+    from fieldkit.ui.tui.app import run_tui
+
+    run_tui(model=model, session_name=session_name, generate=not no_summary)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--model", help="A chat GGUF (path, or a file name in models/).")
+@click.pass_context
+@handle_errors
+def kiosk(ctx, model):
+    """Full-screen kiosk over a read-only library; leaving it takes the PIN (see `kiosk set-pin`)."""
+    if ctx.invoked_subcommand is None:
+        from fieldkit.ui.tui.kiosk import run_kiosk
+
+        sys.exit(run_kiosk(model=model))
+
+
+@kiosk.command("set-pin")
+@click.option("--idle-minutes", type=int, help="Back to the start screen after this many idle minutes.")
+@click.option("--log", "log_path", help="Where the kiosk logs answers (a JSON Lines file), or 'off'.")
+@handle_errors
+def kiosk_set_pin(idle_minutes, log_path):
+    """Set the PIN that leaves the kiosk (stored as a salted scrypt hash), and its settings."""
+    from fieldkit.ui.tui.kiosk import set_pin
+
+    pin = click.prompt("New kiosk PIN (digits)", hide_input=True, confirmation_prompt=True, err=True)
+    set_pin(pin, idle_minutes, log_path)
+    _err("kiosk PIN set")
 
 
 @cli.command()
