@@ -215,10 +215,91 @@ def main() -> int:
                     bucket.append(counting.first - start)
     report["session_first_question_first_token_ms_median"] = round(statistics.median(first_ttft) * 1000, 1) if first_ttft else None
     report["follow_up_first_token_ms_median"] = round(statistics.median(follow_ttft) * 1000, 1) if follow_ttft else None
+    report.update(tui_times(engine, questions, args.runs, os.environ["FIELDKIT_HOME"]))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     llm.close()
     print(json.dumps(report, indent=2))
     return 0
+
+
+STARTUP_PROBE = """
+import asyncio, sys, time
+start = float(sys.argv[1])  # the parent's clock when it started this process
+from textual import events
+from fieldkit.ui.tui.app import FieldkitApp, engine_factory
+
+async def main():
+    app = FieldkitApp(engine_factory(), generate=False, log=False)  # as `fieldkit tui` makes it
+    async with app.run_test(size=(80, 24)):
+        # A key as the terminal driver delivers it (Pilot.press would wait for the process to idle,
+        # and the engine loads behind): accepted when the question box shows it.
+        app.post_message(events.Key("x", "x"))
+        box = app.query_one("#question")
+        while box.value != "x":
+            await asyncio.sleep(0.002)
+        typed = time.time() - start
+        # A second key while the library loads in its worker: how long until it shows.
+        while app.engine is None and not any(w.group == "engine" for w in app.workers):
+            await asyncio.sleep(0.002)
+        loading = app.engine is None
+        sent = time.time()
+        app.post_message(events.Key("y", "y"))
+        while box.value != "xy":
+            await asyncio.sleep(0.002)
+        echo = time.time() - sent
+        while app.engine is None:
+            await asyncio.sleep(0.01)
+    print(typed, echo if loading else "nan")
+
+asyncio.run(main())
+"""
+
+
+def tui_times(engine, questions, runs: int, home: str) -> dict:
+    """The TUI on a warm library: from starting a fresh Python process to the question box taking a key
+    (interpreter, imports and mount; the engine loads behind), and from Enter to the first answer content on screen (callouts,
+    quotes or a refusal)."""
+    import asyncio
+    import subprocess
+
+    from fieldkit.answering.events import Citations, Refused, WarningFound
+    from fieldkit.ui.tui.app import FieldkitApp
+
+    starts, echoes = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", STARTUP_PROBE, repr(time.time())], capture_output=True, text=True,
+                             env=dict(os.environ, FIELDKIT_HOME=home), check=True).stdout.split()
+        starts.append(float(out[-2]))
+        echoes.append(float(out[-1]))
+    shown: list[float] = []
+
+    class Timed(FieldkitApp):
+        def on_engine_event(self, message) -> None:  # Textual calls FieldkitApp's handler too, after this one
+            if isinstance(message.event, (WarningFound, Citations, Refused)) and self.asked_at is not None:
+                shown.append(time.perf_counter() - self.asked_at)
+                self.asked_at = None
+
+    async def ask_all() -> None:
+        app = Timed(lambda: engine, log=False)
+        app.asked_at = None
+        async with app.run_test(size=(100, 40)) as pilot:
+            while app.engine is None:
+                await pilot.pause()
+            for _ in range(runs):
+                for q in questions:
+                    app.query_one("#question").value = q
+                    app.asked_at = time.perf_counter()
+                    await pilot.press("enter")
+                    while app.asked_at is not None:
+                        await pilot.pause()
+                    await app.workers.wait_for_complete()
+
+    asyncio.run(ask_all())
+    echoes = [e for e in echoes if e == e]  # nan: the library was ready before the second key
+    return {"tui_start_to_typing_ms_median": round(statistics.median(starts) * 1000, 1),
+            "tui_key_echo_while_library_loads_ms_median": round(statistics.median(echoes) * 1000, 1) if echoes else None,
+            "tui_enter_to_first_content_ms_median": round(statistics.median(shown) * 1000, 1),
+            "tui_enter_to_first_content_ms_p95": round(pct(shown, 0.95) * 1000, 1)}
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ class FieldkitApp(App):
     def on_mount(self) -> None:
         self.query_one("#question", QuestionInput).focus()
         self.sub_title = "loading the library"
-        self.load_engine()
+        self.call_after_refresh(self.load_engine)  # the question box is drawn and typing first
 
     # -- the engine and the model, behind the UI -------------------------------------------------
 
@@ -286,12 +286,23 @@ class FieldkitApp(App):
         yield SystemCommand("High-contrast theme", "Black and white, for sunlight", lambda: setattr(self, "theme", "high-contrast"))
 
 
+def engine_factory(model: str | None = None, read_only: bool = False):
+    """Builds the Engine in the worker: its imports (numpy, FAISS, onnxruntime, llama.cpp) happen
+    there too, after the screen is up, not before the first key can be typed."""
+
+    def make():
+        from fieldkit.answering.engine import Engine
+
+        return Engine(model=model, read_only=read_only)
+
+    return make
+
+
 def run_tui(model: str | None = None, session_name: str | None = None, generate: bool = True) -> None:
     """Start the TUI (textual-image, where installed, is imported before App.run(): it probes the
     terminal at import)."""
-    from fieldkit.answering.engine import Engine
     from fieldkit.answering.session import Session
     from fieldkit.ui.tui import screens  # noqa: F401 - imports textual-image first, if installed
 
     session = Session.load(session_name) if session_name else None
-    FieldkitApp(lambda: Engine(model=model), session=session, generate=generate).run()
+    FieldkitApp(engine_factory(model), session=session, generate=generate).run()

@@ -19,7 +19,7 @@ from textual.binding import Binding
 
 from fieldkit import paths
 from fieldkit.errors import UsageError
-from fieldkit.ui.tui.app import FieldkitApp
+from fieldkit.ui.tui.app import FieldkitApp, engine_factory
 from fieldkit.ui.tui.answer import AnswerView
 from fieldkit.ui.tui.screens import TextPrompt
 
@@ -152,9 +152,8 @@ class KioskApp(FieldkitApp, inherit_bindings=False):
 
 
 def run_kiosk(model: str | None = None) -> int:
-    from fieldkit.answering.engine import Engine
     from fieldkit.ui.tui import screens  # noqa: F401 - imports textual-image first, if installed
 
-    app = KioskApp(lambda: Engine(model=model, read_only=True))
+    app = KioskApp(engine_factory(model, read_only=True))
     app.run()
     return app.return_code or 0
