@@ -50,6 +50,14 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("max TOT during start?") == ("temperature",)
     assert wanted_values("how far down should the collective go?") == ("length", "percent")
     assert wanted_values("how do I seal the connector?") == ()
+    assert wanted_values("inverter check - what frequency should it put out?") == ("frequency",)
+    assert wanted_values("what value resistor goes in the wrist strap cord, 1 meg?") == ("resistance",)
+    assert wanted_values("how frequently is the strap tested?") == ("time",)
+    from fieldkit.answering.evidence import _states
+    from fieldkit.text.quantities import quantities
+
+    assert _states(quantities("The inverter puts out 400 Hz ± 7 Hz."), ("frequency",))
+    assert not _states(quantities("The inverter puts out 115 V."), ("frequency",))
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
 

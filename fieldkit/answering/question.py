@@ -168,7 +168,8 @@ WANTED_VALUE_RES = (
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
     ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
-    ("resistance", re.compile(r"\bresistance\b|\bohms?\b", re.I)),
+    ("resistance", re.compile(r"\bresistance\b|\bohms?\b|\bresistor\b|\bmeg(?:a)?(?:s|ohms?)?\b", re.I)),
+    ("frequency", re.compile(r"\bfrequency\b|\bhertz\b|\bhz\b", re.I)),
     ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
                          r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
     ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b", re.I)),

@@ -105,7 +105,7 @@ UNIT_KINDS = {unit: kind for kind, units in {
     "voltage": "V kV mV", "current": "A mA kA", "charge": "Ah", "resistance": "Ω mΩ kΩ MΩ",
     "speed": "rpm kt mph km/h ft/min", "percent": "%",
     "weight": "lb oz kg g mg N", "length": "in ft yd mi NM mm cm m km µm mil",
-    "volume": "gal qt pt L mL cc fl·oz", "angle": "°",
+    "volume": "gal qt pt L mL cc fl·oz", "angle": "°", "frequency": "Hz kHz MHz",
 }.items() for unit in units.split()}
 # Single letters are units only as written (case matters: "5 A" amps, "a." a list item).
 _CASED_UNITS = {"A": "A", "V": "V", "W": "W", "s": "s", "h": "h", "m": "m", "g": "g", "L": "L", "l": "L",
