@@ -108,6 +108,19 @@ async def test_the_manual_browser_shows_a_sections_callouts_and_figures_and_sear
         assert "FK-LN-12" in str(app.screen.query_one("#section").render())
 
 
+async def test_the_conversation_is_a_session_follow_ups_read_the_question_before(app_factory, fieldkit_home):
+    from fieldkit.answering.session import Session
+
+    app = app_factory(generate=False, session=Session("ramp-4"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _ask(pilot, "What torque for the oil drain plug?")
+        view = await _ask(pilot, "and the wheel lug nuts?")
+        assert any("110 N·m" in q.text for q in view.quotes)
+        await app.workers.wait_for_complete()
+    assert [t.question for t in Session.load("ramp-4").turns] == ["What torque for the oil drain plug?",
+                                                                  "and the wheel lug nuts?"]
+
+
 async def test_escape_cancels_the_answer(app_factory, engine, monkeypatch):
     """The model is held after its first words until Escape is pressed, so the key lands mid-stream."""
     streaming, go_on = threading.Event(), threading.Event()
@@ -203,11 +216,15 @@ async def test_kiosk_idle_reset_forgets_the_answer_and_logs_to_its_own_file(kios
         await pilot.press("f2")
         await pilot.pause()
         assert len(app.screen_stack) == 2
+        assert len(app.session.turns) == 1  # the conversation, in memory only
         app.last_input = time.monotonic() - 6 * 60  # six idle minutes (an interval timer runs this each second)
         app.reset_if_idle()
         await pilot.pause()
         assert len(app.screen_stack) == 1 and app.query_one(AnswerView).quotes == []
-        assert app.query_one("#question").value == ""
+        assert app.query_one("#question").value == "" and app.session.turns == []
+    from fieldkit import paths
+
+    assert not (paths.sessions_dir() / "kiosk.json").exists()  # the kiosk writes no session
     (record,) = [json.loads(line) for line in log.read_text().splitlines()]
     assert record["question"] == "What torque for the wheel lug nut?" and record["quotes"]
 

@@ -183,6 +183,11 @@ class Engine:
     def _finish(self, run: _Run, status: str) -> Answer:
         """The answer as it ends, recorded: the session's turn, and the audit log (unless read-only)."""
         run.final = answer = run.answer(status)
+        if run.turn is None and status == "answered" and run.quotes:
+            # Answered by its quotes alone (no model, or it did not load): the quotes are what was said,
+            # and a follow-up still reads this question.
+            run.turn = Turn(run.question, run.question, "\n".join(q.text for q in run.quotes),
+                            [p.citation() for p in run.cited])
         if run.session is not None and run.turn is not None:
             run.session.turns.append(run.turn)
         if run.log and not self.read_only:

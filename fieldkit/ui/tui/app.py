@@ -9,6 +9,7 @@ the engine is ready waits for it, not the other way round. Escape cancels an ans
 from __future__ import annotations
 
 import threading
+import time
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -106,9 +107,11 @@ class FieldkitApp(App):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, engine_factory, session=None, generate: bool = True, log: bool = True) -> None:
+    def __init__(self, engine_factory, session=None, generate: bool = True, log: bool = True,
+                 save_session: bool = True) -> None:
         super().__init__()
         self.engine_factory, self.session, self.generate, self.log_answers = engine_factory, session, generate, log
+        self.save_session = save_session
         self.engine = None
         self.pending: str | None = None  # asked before the engine was ready
         self.cancel_event = threading.Event()
@@ -194,7 +197,7 @@ class FieldkitApp(App):
                                     cancel=cancel)
         for event in stream:
             self.post_message(EngineEvent(ask_id, event))
-        if self.session is not None:
+        if self.session is not None and self.save_session:
             self.session.save()
 
     def on_engine_event(self, message: EngineEvent) -> None:
@@ -304,5 +307,7 @@ def run_tui(model: str | None = None, session_name: str | None = None, generate:
     from fieldkit.answering.session import Session
     from fieldkit.ui.tui import screens  # noqa: F401 - imports textual-image first, if installed
 
-    session = Session.load(session_name) if session_name else None
+    # The conversation is a session: follow-ups ("and the wheel nuts?") read the question before;
+    # `--session NAME` reopens one (the CLI's `ask --session NAME` shares it).
+    session = Session.load(session_name or time.strftime("tui-%Y%m%d-%H%M%S"))
     FieldkitApp(engine_factory(model), session=session, generate=generate).run()

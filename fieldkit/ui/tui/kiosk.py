@@ -86,7 +86,11 @@ class KioskApp(FieldkitApp, inherit_bindings=False):
     ]
 
     def __init__(self, engine_factory, config: dict | None = None, **kwargs) -> None:
-        super().__init__(engine_factory, generate=kwargs.pop("generate", True), log=False)
+        from fieldkit.answering.session import Session
+
+        # A conversation in memory only (follow-ups work; nothing of it is written), forgotten at idle.
+        super().__init__(engine_factory, session=Session("kiosk"), generate=kwargs.pop("generate", True), log=False,
+                         save_session=False)
         self.config = config if config is not None else load_config()
         self.last_input = time.monotonic()
 
@@ -117,6 +121,7 @@ class KioskApp(FieldkitApp, inherit_bindings=False):
         self.query_one("#question").value = ""
         self.query_one("#question").focus()
         Checklist.discard_current()
+        self.session.turns.clear()
 
     def action_nothing(self) -> None:
         """The keys that would leave an ordinary app do nothing here."""
