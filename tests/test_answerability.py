@@ -113,6 +113,12 @@ def test_a_standalone_question_in_a_session_is_read_as_asked(xr7):
     assert wheel.refused
     # Elliptical: read with the question before it.
     assert session.search_query("and the fan?") == "hydraulic pump bolt torque? and the fan?"
+    # A follow-up naming another aircraft replaces the one asked about before.
+    session.turns[-1].question = "huey governor check - where does the throttle go before GOV EMER?"
+    assert session.search_query("and on the 58?") == "governor check - where does the throttle go before governor EMER? and on the 58?"
+    session.turns[-1].question = "OH-58 start, at what N1 do I open the throttle?"
+    assert session.search_query("and the UH-1?") == "start, at what N1 do I open the throttle? and the UH-1?"
+    assert session.search_query("and at what N2?") == "OH-58 start, at what N1 do I open the throttle? and at what N2?"
 
 
 @pytest.mark.parametrize("question,follow_up", [

@@ -32,6 +32,26 @@ def is_follow_up(question: str) -> bool:
     return len(words) <= 2 and bool(tokens & POINTING_WORDS)
 
 
+def _for_another_aircraft(previous: str, follow_up: str) -> str:
+    """The question before, without the aircraft or document it named when the follow-up names its
+    own ("huey governor check ..." then "and on the 58?": the 58's governor check, not the huey's)."""
+    from fieldkit.answering.question import with_shop_talk_spelled_out
+
+    if not _aircraft(with_shop_talk_spelled_out(follow_up, keep=False)):
+        return previous
+    previous = with_shop_talk_spelled_out(previous, keep=False)
+    for name in _aircraft(previous):
+        previous = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", previous)
+    return re.sub(r"\s+", " ", previous).strip()
+
+
+def _aircraft(text: str) -> list[str]:
+    """The designators that name an aircraft or a document ("UH-1", "the 58"), not a gauge ("N1")."""
+    from fieldkit.answering.question import designators
+
+    return [d for d in designators(text) if "-" in d or d.isdigit()]
+
+
 @dataclass
 class Turn:
     question: str
@@ -55,7 +75,7 @@ class Session:
         """The question as fieldkit reads it: an elliptical follow-up carries the previous question's
         words; any other question is read as asked."""
         if self.turns and is_follow_up(question):
-            return f"{self.turns[-1].question} {question}"
+            return f"{_for_another_aircraft(self.turns[-1].question, question)} {question}"
         return question
 
     # -- persistence (CLI `--session NAME`) --------------------------------------------------
