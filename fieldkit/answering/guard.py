@@ -14,12 +14,10 @@ from functools import lru_cache
 
 from fieldkit.text.normalize import STOPWORDS, stem
 from fieldkit.text.quantities import Quantity, identifiers, plain, quantities
+from fieldkit.text.sentences import SENTENCE_END_RE, split_sentences
 
 GROUNDING_MIN = 0.7  # share of a generated sentence's words that must occur in the sources
 WORD_RE = re.compile(r"[^\W\d_]{3,}")
-# A sentence ends at . ! ? followed by white space and a capital, digit or bracket (so "3.5" and
-# "0.032 in. wire" never split), or at a line end.
-SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*•-])|\n+")
 # Words a model adds around a value that say nothing about what the value is of.
 FILLER = frozenset(
     """approximately approx about around roughly least most than more less up value values manual manuals says
@@ -45,11 +43,6 @@ class Statement:
     text: str
     quantities: tuple[Quantity, ...]
     stems: frozenset[str]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and lines; never inside a number ("to 3.5 N·m." is one sentence)."""
-    return [s.strip() for s in SENTENCE_END_RE.split(text) if s and s.strip()]
 
 
 def complete_sentences(buffer: str) -> tuple[list[str], str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from fieldkit import paths
 from fieldkit.errors import ModelError
 
 OCR_SCALE = 2.0  # 144 dpi renders: small print stays readable, pages stay fast
@@ -18,7 +19,8 @@ class PageOCR:
         with cls._lock:
             if cls._engine is None:
                 try:
-                    from rapidocr_onnxruntime import RapidOCR
+                    with paths.third_party_folders():
+                        from rapidocr_onnxruntime import RapidOCR
                 except ImportError as exc:
                     raise ModelError("OCR needs rapidocr-onnxruntime; run `make install`") from exc
                 # Printed manuals have tight line spacing: without dilation (and with a larger detection

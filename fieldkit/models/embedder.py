@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 
+from fieldkit import paths
 from fieldkit.errors import ModelError
 from fieldkit.models import weights
 
@@ -20,8 +21,10 @@ class Embedder:
     dim = DIM
 
     def __init__(self, threads: int | None = None):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
+
+        with paths.third_party_folders():
+            import onnxruntime as ort
 
         try:
             self.tokenizer = Tokenizer.from_file(str(weights.embedder_tokenizer_path()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -10,37 +9,16 @@ from pathlib import Path
 import click
 
 from fieldkit import __version__
-from fieldkit.errors import BadInputError, FieldkitError, UsageError
-from fieldkit.ui.render import answer_json, cite_short, render_answer
-
-
-def _err(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def handle_errors(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except FieldkitError as exc:
-            _err(f"error: {exc.message}")
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            _err("interrupted; the library keeps its previous state")
-            sys.exit(130)
-
-    return wrapper
+from fieldkit.errors import BadInputError, UsageError
+from fieldkit.ui.cli_lang import in_manual_language, lang_group, print_translation, translate, translated
+from fieldkit.ui.cli_support import _err, _print_json, handle_errors
+from fieldkit.ui.render import answer_json, answer_text, cite_short, render_answer
 
 
 def _engine(model: str | None = None, read_only: bool = False):
     from fieldkit.answering.engine import Engine
 
     return Engine(model=model, read_only=read_only)
-
-
-def _print_json(obj) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False))
 
 
 def _questions(batch: str) -> list[dict]:
@@ -217,8 +195,10 @@ def search(query, k, doc, applies_to, as_json, batch):
 @click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
 @click.option("--session", "session_name", help="Keep a conversation: follow-up questions see the earlier ones.")
 @click.option("--read-only", is_flag=True, help="Open the library without writing anything (no audit log): a kiosk.")
+@click.option("--lang", help="The question's language (es, pt, zh, ...): the answer is translated beside the "
+              "manual's words where a language pack is installed (`fieldkit lang install`).")
 @handle_errors
-def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_only):
+def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_only, lang):
     """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it).
 
     Every answer is logged in the library (see `fieldkit log export`)."""
@@ -233,14 +213,20 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
         if batch or as_json:
             items = _questions(batch) if batch else [{"question": question}]
             for item in items:
-                events = engine.answer(item["question"], k=k, doc=doc, session=session, applies_to=applies_to)
+                asked, search = in_manual_language(item["question"], lang)
+                events = engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to)
                 done = [e for e in events if isinstance(e, Done)][0]
                 out = answer_json(done.answer)
+                if lang:
+                    out = {**out, "question": asked, **translated(done.answer, out["answer"], lang, search)}
                 if "id" in item:
                     out = {"id": item["id"], **out}
                 _print_json(out)
             return
-        render_answer(engine.answer(question, k=k, doc=doc, session=session, applies_to=applies_to))
+        asked, search = in_manual_language(question, lang)
+        answer = render_answer(engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to))
+        if lang and answer is not None:
+            print_translation(translated(answer, answer_text(answer), lang, search))
     finally:
         if session is not None:
             session.save()
@@ -390,6 +376,10 @@ def eval_cmd(questions, k, no_generate, model, calibrate, as_json, details):
         _print_json({**report, "sets": sets} if len(sets) > 1 else report)
     else:
         click.echo(format_report(report, sets))
+
+
+cli.add_command(lang_group)
+cli.add_command(translate)
 
 
 def main() -> None:

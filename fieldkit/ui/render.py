@@ -56,10 +56,11 @@ def answer_json(answer: Answer) -> dict:
     return {"question": data.pop("question"), "answer": answer_text(answer), **data}
 
 
-def render_answer(events) -> None:
+def render_answer(events):
     """Stream an answer to the terminal: callouts first, then the guarded summary as it is written,
-    then the verbatim quotes and sources (which the engine sends before the summary)."""
-    citations, generated = None, False
+    then the verbatim quotes and sources (which the engine sends before the summary). Returns the
+    finished Answer (None if the stream ended without one)."""
+    citations, generated, answer = None, False, None
     for event in events:
         if isinstance(event, WarningFound):
             c = event.callout
@@ -90,6 +91,8 @@ def render_answer(events) -> None:
             t = event.answer.timings_ms
             click.echo(f"(retrieve {t.get('retrieve')} ms, first token {t.get('first_token')} ms, "
                        f"total {t.get('total')} ms)", err=True)
+            answer = event.answer
+    return answer
 
 
 def _sources(event: Citations) -> None:

@@ -1,0 +1,86 @@
+"""Translating with an installed pack: its SentencePiece model tokenizes (through argostranslate's
+tokenizer), its CTranslate2 model translates, one thread, decoding bounded; we split sentences
+ourselves (Argos's splitters download models or pull torch) and decode without Argos's replacing of
+"_" (it mangles identifiers like ABC_123). Each sentence's protected tokens are checked: one that did
+not come through equal stays in the manual's words, marked untranslated."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from fieldkit.errors import ModelError, UsageError
+from fieldkit.text.sentences import split_sentences
+from fieldkit.translate import packs
+from fieldkit.translate.protect import split_keyword, survived
+
+CITATION_RE = re.compile(r"^\s*\[[^\]]*\]\s*$")
+MAX_TOKENS = 200  # a longer sentence is cut for decoding; its output bounded at twice its length
+
+
+@dataclass(frozen=True)
+class Translation:
+    source: str
+    text: str  # the translation, sentence by sentence; untranslated sentences as in the source
+    untranslated: tuple[str, ...] = ()  # sentences kept in the manual's words, because a protected token did not survive
+    engine: str = ""  # "argos en_es 1.0 (ctranslate2)"
+
+
+class Translator:
+    """One pack's model, loaded once; thread-safe (one translation at a time)."""
+
+    def __init__(self, pack: packs.LanguagePack):
+        try:
+            import ctranslate2
+        except ImportError:
+            raise UsageError("translation needs ctranslate2 and sentencepiece: `make install` installs them") from None
+        self.pack = pack
+        try:
+            self.model = ctranslate2.Translator(str(pack.model_dir), device="cpu", inter_threads=1, intra_threads=1)
+            self.tokenizer = packs.argos_package().Package(pack.path).tokenizer
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError(f"language pack {pack.code} at {pack.path} cannot be loaded ({exc}): "
+                             f"reinstall it with `fieldkit lang install FILE.argosmodel`") from None
+        self.lock = threading.Lock()
+        self.engine = f"argos {pack.code} {pack.version} (ctranslate2)".replace("  ", " ")
+
+    @classmethod
+    def for_pair(cls, from_code: str, to_code: str) -> "Translator":
+        pack = packs.find(from_code, to_code)
+        if pack is None:
+            raise UsageError(f"no {from_code}->{to_code} language pack is installed: copy its .argosmodel file "
+                             f"here and run `fieldkit lang install FILE.argosmodel`")
+        return cls(pack)
+
+    def translate(self, text: str) -> Translation:
+        """``text`` translated sentence by sentence, line breaks kept."""
+        out_lines, untranslated = [], []
+        for line in text.split("\n"):
+            if CITATION_RE.match(line):  # "[manual.pdf, p. 4, 2-2. ...]": the manual's own names
+                out_lines.append(line)
+                continue
+            pieces = []
+            for sentence in split_sentences(line):
+                keyword, body = split_keyword(sentence)
+                translated = self._one(body) if body.strip() else body
+                if survived(body, translated) or not translated.strip():
+                    untranslated.append(sentence)
+                    pieces.append(sentence)
+                else:
+                    pieces.append(keyword + translated)
+            out_lines.append(" ".join(pieces))
+        return Translation(text, "\n".join(out_lines), tuple(untranslated), self.engine)
+
+    def _one(self, sentence: str) -> str:
+        tokens = self.tokenizer.encode(sentence)[:MAX_TOKENS]
+        prefix = [[self.pack.target_prefix]] if self.pack.target_prefix else None
+        with self.lock:
+            result = self.model.translate_batch([tokens], target_prefix=prefix, beam_size=2, max_batch_size=1,
+                                                max_decoding_length=2 * len(tokens) + 8, no_repeat_ngram_size=4,
+                                                replace_unknowns=True)
+        pieces = result[0].hypotheses[0]
+        if self.pack.target_prefix and pieces[:1] == [self.pack.target_prefix]:
+            pieces = pieces[1:]
+        # Decoded by SentencePiece itself: Argos's decode also turns every "_" into a space.
+        return self.tokenizer.lazy_processor().decode_pieces(pieces).replace("\u2581", " ").strip()
