@@ -121,6 +121,28 @@ async def test_the_conversation_is_a_session_follow_ups_read_the_question_before
                                                                   "and the wheel lug nuts?"]
 
 
+async def test_the_language_key_shows_the_answer_translated_beside_the_manuals_words(app_factory, fieldkit_home):
+    from conftest import SHARED
+
+    tiny = SHARED / "testdata" / "translate-en_es-tiny.argosmodel"
+    if not tiny.is_file():
+        pytest.skip("../shared/testdata/translate-en_es-tiny.argosmodel")
+    from fieldkit.translate import packs
+
+    packs.install(tiny)
+    app = app_factory(generate=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f7")
+        assert app.lang == "es"
+        view = await _ask(pilot, "What torque for the oil drain plug?")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = str(view.query_one("#translation").render())
+        assert shown.startswith("Translation (es, argos en_es") and view.quotes  # the manual's quotes stay
+        await pilot.press("f7")
+        assert app.lang == "en"
+
+
 async def test_escape_cancels_the_answer(app_factory, engine, monkeypatch):
     """The model is held after its first words until Escape is pressed, so the key lands mid-stream."""
     streaming, go_on = threading.Event(), threading.Event()

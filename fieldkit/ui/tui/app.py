@@ -36,6 +36,7 @@ CSS = """
 .callout.note { border: round $secondary; }
 #quotes { height: auto; border: none; }
 #summary { margin: 1 0; }
+#translation { margin: 0 0 1 0; }
 #sources { color: $text-muted; }
 #question { dock: bottom; }
 #prompt { width: 70; height: auto; border: heavy $accent; padding: 1 2; background: $panel; }
@@ -63,6 +64,12 @@ class ModelStatus(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class Translated(Message):
+    def __init__(self, ask_id: int, fields: dict | None, error: str = "") -> None:
+        super().__init__()
+        self.ask_id, self.fields, self.error = ask_id, fields, error
 
 
 class QuestionInput(Input):
@@ -102,6 +109,7 @@ class FieldkitApp(App):
         Binding("f4", "checklist", "Checklist"),
         Binding("f5", "log", "Log"),
         Binding("f6", "next_theme", "Theme"),
+        Binding("f7", "language", "Language"),
         Binding("pageup", "scroll_answer(-1)", "Scroll", show=False),
         Binding("pagedown", "scroll_answer(1)", "Scroll", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -117,6 +125,7 @@ class FieldkitApp(App):
         self.cancel_event = threading.Event()
         self.ask_id = 0
         self.answering = False
+        self.lang = "en"  # the technician's language: answers are translated into it beside the manual's words
         self.register_theme(HIGH_CONTRAST)
 
     def compose(self) -> ComposeResult:
@@ -193,6 +202,10 @@ class FieldkitApp(App):
 
     @work(thread=True, group="answer")
     def run_answer(self, question: str, ask_id: int, cancel: threading.Event) -> None:
+        if self.lang != "en":  # read in the manual's language where a pack for the question's is installed
+            from fieldkit.answering.translation import question_for_search
+
+            question = question_for_search(question, self.lang).text
         stream = self.engine.answer(question, session=self.session, generate=self.generate, log=self.log_answers,
                                     cancel=cancel)
         for event in stream:
@@ -208,6 +221,39 @@ class FieldkitApp(App):
         if isinstance(message.event, Done):
             self.answering = False
             self.on_answered(message.event.answer)
+            if self.lang != "en" and not message.event.answer.refused:
+                view.translation_status(f"Translating into {self.lang}...")
+                self.translate(message.event.answer, message.ask_id, self.lang)
+
+    @work(thread=True, group="translate")
+    def translate(self, answer, ask_id: int, lang: str) -> None:
+        from fieldkit.answering.translation import translate_answer
+        from fieldkit.errors import FieldkitError
+        from fieldkit.ui.render import answer_text
+
+        try:
+            self.post_message(Translated(ask_id, translate_answer(answer, answer_text(answer), lang)))
+        except FieldkitError as exc:
+            self.post_message(Translated(ask_id, None, exc.message))
+
+    def on_translated(self, message: Translated) -> None:
+        if message.ask_id == self.ask_id:
+            self.query_one(AnswerView).show_translation(message.fields, message.error)
+
+    def action_language(self) -> None:
+        """Cycle English and the languages an installed en->X pack translates into."""
+        from fieldkit.errors import FieldkitError
+        from fieldkit.translate import packs
+
+        try:
+            langs = ["en", *sorted({p.to_code for p in packs.installed() if p.from_code == "en"})]
+        except FieldkitError as exc:
+            self.notify(exc.message, severity="warning")
+            return
+        if len(langs) == 1:
+            self.notify("No language pack installed: `fieldkit lang install FILE.argosmodel`", severity="warning")
+        self.lang = langs[(langs.index(self.lang) + 1) % len(langs)] if self.lang in langs else "en"
+        self.notify(f"Answers in: {self.lang}" + (" (beside the manual's English)" if self.lang != "en" else ""))
 
     def on_answered(self, answer) -> None:
         """A hook for the kiosk (its own log)."""

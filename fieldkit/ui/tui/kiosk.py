@@ -78,6 +78,7 @@ class KioskApp(FieldkitApp, inherit_bindings=False):
         Binding("f2", "open_citation", "Page"),
         Binding("f3", "manuals", "Manuals"),
         Binding("f4", "checklist", "Checklist"),
+        Binding("f7", "language", "Language"),
         Binding("pageup", "scroll_answer(-1)", "Scroll", show=False),
         Binding("pagedown", "scroll_answer(1)", "Scroll", show=False),
         Binding("f12", "leave", "Exit (PIN)", show=False),
