@@ -216,6 +216,7 @@ def main() -> int:
     report["session_first_question_first_token_ms_median"] = round(statistics.median(first_ttft) * 1000, 1) if first_ttft else None
     report["follow_up_first_token_ms_median"] = round(statistics.median(follow_ttft) * 1000, 1) if follow_ttft else None
     report.update(tui_times(engine, questions, args.runs, os.environ["FIELDKIT_HOME"]))
+    report.update(translation_times(engine, questions, args.runs, tmp))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     llm.close()
     print(json.dumps(report, indent=2))
@@ -300,6 +301,38 @@ def tui_times(engine, questions, runs: int, home: str) -> dict:
             "tui_key_echo_while_library_loads_ms_median": round(statistics.median(echoes) * 1000, 1) if echoes else None,
             "tui_enter_to_first_content_ms_median": round(statistics.median(shown) * 1000, 1),
             "tui_enter_to_first_content_ms_p95": round(pct(shown, 0.95) * 1000, 1)}
+
+
+def translation_times(engine, questions, runs: int, tmp: Path) -> dict:
+    """What `ask --lang es` adds to `ask`: translating the answer's words, warnings and quotes with a
+    pack at the dimensions of a real Argos pack (Transformer base, 32k vocabulary, int8: about 95 MB)
+    with random weights, built here. Random weights never emit an end of sentence, so every sentence
+    decodes to the length cap (1.5 times the longest input): an upper bound of what a real pack costs."""
+    from fieldkit.answering.events import Done
+    from fieldkit.answering.translation import translate_answer
+    from fieldkit.translate import packs
+    from fieldkit.translate.translator import Translator
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_translation_pack import build_pack
+
+    packs.install(build_pack(tmp / "en_es-base.argosmodel", realistic=True))
+    start = time.perf_counter()
+    Translator.for_pair("en", "es")
+    load = time.perf_counter() - start
+    asks, adds = [], []
+    for _ in range(runs):
+        for q in questions:
+            start = time.perf_counter()
+            answer = [e for e in engine.answer(q, log=False) if isinstance(e, Done)][0].answer
+            asks.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            translate_answer(answer, "es")
+            adds.append(time.perf_counter() - start)
+    return {"translation_pack_load_s": round(load, 2),
+            "ask_ms_median_for_translation": round(statistics.median(asks) * 1000, 1),
+            "translation_adds_ms_median": round(statistics.median(adds) * 1000, 1),
+            "translation_adds_ratio_median": round(statistics.median(a / b for a, b in zip(adds, asks)), 2)}
 
 
 if __name__ == "__main__":

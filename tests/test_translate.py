@@ -1,7 +1,9 @@
 """Offline translation: packs checked and unpacked into fieldkit's folder, protected tokens checked
 through translation, no torch, nothing downloaded, nothing written outside FIELDKIT_HOME. The model
-runs on ../shared/testdata's random-weight en->es pack (its output is noise: the tests assert the
-path and the protections, not the wording)."""
+runs on random-weight en->es packs the tests build (scripts/make_translation_pack.py: a SentencePiece
+model trained here and a CTranslate2 Transformer written from numpy) and on ../shared/testdata's
+when present; their output is noise, so the tests assert the path and the protections, not the
+wording."""
 
 import json
 import os
@@ -14,8 +16,15 @@ import pytest
 from conftest import ROOT, SHARED, run_cli
 from fieldkit.errors import BadInputError, ModelError, UsageError
 
-TINY = SHARED / "testdata" / "translate-en_es-tiny.argosmodel"
-needs_tiny = pytest.mark.skipif(not TINY.is_file(), reason="../shared/testdata/translate-en_es-tiny.argosmodel")
+SHARED_TINY = SHARED / "testdata" / "translate-en_es-tiny.argosmodel"
+
+
+@pytest.fixture(scope="module")
+def built_pack(tmp_path_factory):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_translation_pack import build_pack
+
+    return build_pack(tmp_path_factory.mktemp("pack") / "translate-en_es-test.argosmodel")
 
 
 def _pack(path, files: dict, top="translate-en_de-1_0"):
@@ -102,14 +111,14 @@ def _isolated_env(tmp_path, home):
     return user, {**env, "HOME": str(user), "FIELDKIT_HOME": str(home)}
 
 
-@needs_tiny
-def test_translating_runs_without_torch_keeps_codes_and_writes_only_in_fieldkit_home(tmp_path, fieldkit_home):
+def test_translating_runs_without_torch_keeps_codes_and_writes_only_in_fieldkit_home(tmp_path, fieldkit_home,
+                                                                                       built_pack):
     user, env = _isolated_env(tmp_path, fieldkit_home)
     code = f"""
 import json, sys
 from fieldkit.translate import packs
 from fieldkit.translate.translator import Translator
-pack = packs.install({str(TINY)!r})
+pack = packs.install({str(built_pack)!r})
 t = Translator(pack).translate("WARNING: Hot oil burns.\\nTorque plug ABC_123 to 35 N·m. Check the seal.\\n[manual.pdf, p. 4]")
 print(json.dumps({{"text": t.text, "untranslated": t.untranslated, "engine": t.engine,
                    "heavy": sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'stanza', 'spacy'))}}))
@@ -126,13 +135,12 @@ print(json.dumps({{"text": t.text, "untranslated": t.untranslated, "engine": t.e
     assert list(user.rglob("*")) == [], "argostranslate wrote outside FIELDKIT_HOME"
 
 
-@needs_tiny
 def test_ask_lang_es_json_translates_beside_the_manual_with_every_number_from_the_original(sample_library, tmp_path,
-                                                                                           fieldkit_home):
+                                                                                           fieldkit_home, built_pack):
     from fieldkit.answering.evaluate import number_tokens
 
     user, env = _isolated_env(tmp_path, fieldkit_home)
-    assert run_cli("lang", "install", TINY, env_home=fieldkit_home).returncode == 0
+    assert run_cli("lang", "install", built_pack, env_home=fieldkit_home).returncode == 0
     out = subprocess.run([sys.executable, "-m", "fieldkit", "ask", "--lang", "es", "--json",
                           "¿Qué par de apriete para el tapón de drenaje FK-DP-20?"],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
@@ -142,6 +150,7 @@ def test_ask_lang_es_json_translates_beside_the_manual_with_every_number_from_th
     t = answer["translation"]
     assert t["lang"] == "es" and "ctranslate2" in t["engine"] and t["quotes"]
     assert [q["original"] for q in t["quotes"]] == [q["text"] for q in answer["quotes"]]
+    assert [w["original"] for w in t["warnings"]] == [w["text"] for w in answer["warnings"]]
     original = set(number_tokens(answer["answer"]))
     for text in [t["answer"], *(q["text"] for q in t["quotes"]), *(w["text"] for w in t["warnings"])]:
         assert set(number_tokens(text)) <= original, text
@@ -149,10 +158,19 @@ def test_ask_lang_es_json_translates_beside_the_manual_with_every_number_from_th
     assert list(user.rglob("*")) == []
 
 
-@needs_tiny
-def test_installing_and_translating_open_no_socket(no_network):
+def test_installing_and_translating_open_no_socket(no_network, built_pack):
     from fieldkit.translate import packs
     from fieldkit.translate.translator import Translator
 
-    result = Translator(packs.install(TINY)).translate("Check the seal.")
+    result = Translator(packs.install(built_pack)).translate("Check the seal.")
     assert result.engine.startswith("argos en_es") and no_network == []
+
+
+@pytest.mark.skipif(not SHARED_TINY.is_file(), reason="../shared/testdata is not beside the repo")
+def test_the_shared_random_weight_pack_runs_the_same_path():
+    from fieldkit.translate import packs
+    from fieldkit.translate.translator import Translator
+
+    pack = packs.install(SHARED_TINY)
+    (result,) = Translator(pack).translate_many(["Remove the filter FK-OF-118. Check the seal."])
+    assert pack.code == "en_es" and "FK-OF-118" in result.text

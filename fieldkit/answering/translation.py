@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fieldkit.answering.engine import REFUSAL
 from fieldkit.answering.events import Answer
 from fieldkit.translate import packs
 
@@ -32,26 +33,23 @@ def question_for_search(question: str, lang: str) -> QuestionForSearch:
     return QuestionForSearch(result.text, f"translated ({translator.engine})")
 
 
-def translate_answer(answer: Answer, text: str, lang: str) -> dict:
-    """The `translation` block of `ask --json`: ``text`` (the answer as printed), the warnings and the
-    quotes in ``lang``, each beside the manual's words; which sentences stayed untranslated, and why
-    none could be (no pack)."""
+def translate_answer(answer: Answer, lang: str) -> dict:
+    """The `translation` block of `ask --json`: the answer's own words (the model's guarded summary,
+    or the refusal), the warnings and the quotes in ``lang``, each beside the manual's words, in one
+    batch; which sentences stayed untranslated (a number or code did not survive)."""
     from fieldkit.translate.translator import Translator
 
     translator = Translator.for_pair(MANUAL_LANGUAGE, lang)
-    untranslated: list[str] = []
-
-    def tr(source: str) -> str:
-        result = translator.translate(source)
-        untranslated.extend(result.untranslated)
-        return result.text
-
+    said = f"{REFUSAL} ({answer.reason})" if answer.refused else answer.generated.strip()
+    texts = [said, *(c.text for c in answer.warnings), *(q.text for q in answer.quotes)]
+    done = translator.translate_many(texts)
+    warnings, quotes = done[1:1 + len(answer.warnings)], done[1 + len(answer.warnings):]
     return {
         "lang": lang,
-        "answer": tr(text),
-        "warnings": [{"kind": c.kind, "text": tr(c.text), "original": c.text} for c in answer.warnings],
-        "quotes": [{"text": tr(q.text), "original": q.text, "doc": q.passage.doc, "page": q.passage.page}
-                   for q in answer.quotes],
+        "answer": done[0].text,
+        "warnings": [{"kind": c.kind, "text": t.text, "original": c.text} for c, t in zip(answer.warnings, warnings)],
+        "quotes": [{"text": t.text, "original": q.text, "doc": q.passage.doc, "page": q.passage.page}
+                   for q, t in zip(answer.quotes, quotes)],
         "engine": translator.engine,
-        "untranslated": list(dict.fromkeys(untranslated)),
+        "untranslated": list(dict.fromkeys(s for t in done for s in t.untranslated)),
     }

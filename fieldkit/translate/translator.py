@@ -16,7 +16,7 @@ from fieldkit.translate import packs
 from fieldkit.translate.protect import split_keyword, survived
 
 CITATION_RE = re.compile(r"^\s*\[[^\]]*\]\s*$")
-MAX_TOKENS = 200  # a longer sentence is cut for decoding; its output bounded at twice its length
+MAX_TOKENS = 200  # a longer sentence is cut for decoding; the output is bounded at 1.5 times the longest input
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Translator:
             raise UsageError("translation needs ctranslate2 and sentencepiece: `make install` installs them") from None
         self.pack = pack
         try:
-            self.model = ctranslate2.Translator(str(pack.model_dir), device="cpu", inter_threads=1, intra_threads=1)
+            self.model = ctranslate2.Translator(str(pack.model_dir), device="cpu", inter_threads=1, intra_threads=0)
             self.tokenizer = packs.argos_package().Package(pack.path).tokenizer
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"language pack {pack.code} at {pack.path} cannot be loaded ({exc}): "
@@ -55,32 +55,55 @@ class Translator:
 
     def translate(self, text: str) -> Translation:
         """``text`` translated sentence by sentence, line breaks kept."""
-        out_lines, untranslated = [], []
-        for line in text.split("\n"):
-            if CITATION_RE.match(line):  # "[manual.pdf, p. 4, 2-2. ...]": the manual's own names
-                out_lines.append(line)
-                continue
-            pieces = []
-            for sentence in split_sentences(line):
-                keyword, body = split_keyword(sentence)
-                translated = self._one(body) if body.strip() else body
-                if survived(body, translated) or not translated.strip():
-                    untranslated.append(sentence)
-                    pieces.append(sentence)
-                else:
-                    pieces.append(keyword + translated)
-            out_lines.append(" ".join(pieces))
-        return Translation(text, "\n".join(out_lines), tuple(untranslated), self.engine)
+        return self.translate_many([text])[0]
 
-    def _one(self, sentence: str) -> str:
-        tokens = self.tokenizer.encode(sentence)[:MAX_TOKENS]
-        prefix = [[self.pack.target_prefix]] if self.pack.target_prefix else None
+    def translate_many(self, texts: list[str]) -> list[Translation]:
+        """Each text translated sentence by sentence, line breaks kept; every sentence of all of them in
+        one batch (a repeated sentence once)."""
+        plans = [[self._plan(line) for line in text.split("\n")] for text in texts]
+        todo = list(dict.fromkeys(body for plan in plans for line in plan for _, _, body in line if body))
+        done = dict(zip(todo, self._batch(todo)))
+        results = []
+        for text, plan in zip(texts, plans):
+            out_lines, untranslated = [], []
+            for line in plan:
+                pieces = []
+                for sentence, keyword, body in line:
+                    translated = done.get(body, "") if body else ""
+                    if not body:
+                        pieces.append(sentence)
+                    elif survived(body, translated) or not translated.strip():
+                        untranslated.append(sentence)
+                        pieces.append(sentence)
+                    else:
+                        pieces.append(keyword + translated)
+                out_lines.append(" ".join(pieces))
+            results.append(Translation(text, "\n".join(out_lines), tuple(untranslated), self.engine))
+        return results
+
+    @staticmethod
+    def _plan(line: str) -> list[tuple[str, str, str]]:
+        """(sentence, callout keyword kept as is, what to translate) for each sentence of a line; a
+        citation line ("[manual.pdf, p. 4, 2-2. ...]", the manual's own names) is not translated."""
+        if CITATION_RE.match(line):
+            return [(line, "", "")]
+        return [(sentence, *split_keyword(sentence)) for sentence in split_sentences(line)]
+
+    def _batch(self, sentences: list[str]) -> list[str]:
+        if not sentences:
+            return []
+        batch = [self.tokenizer.encode(s)[:MAX_TOKENS] for s in sentences]
+        prefix = [[self.pack.target_prefix]] * len(batch) if self.pack.target_prefix else None
+        longest = max(len(tokens) for tokens in batch)
         with self.lock:
-            result = self.model.translate_batch([tokens], target_prefix=prefix, beam_size=2, max_batch_size=1,
-                                                max_decoding_length=2 * len(tokens) + 8, no_repeat_ngram_size=4,
-                                                replace_unknowns=True)
-        pieces = result[0].hypotheses[0]
-        if self.pack.target_prefix and pieces[:1] == [self.pack.target_prefix]:
-            pieces = pieces[1:]
-        # Decoded by SentencePiece itself: Argos's decode also turns every "_" into a space.
-        return self.tokenizer.lazy_processor().decode_pieces(pieces).replace("\u2581", " ").strip()
+            results = self.model.translate_batch(batch, target_prefix=prefix, beam_size=1, max_batch_size=32,
+                                                 max_decoding_length=int(1.5 * longest) + 8,
+                                                 no_repeat_ngram_size=4, replace_unknowns=True)
+        out = []
+        for result in results:
+            pieces = result.hypotheses[0]
+            if self.pack.target_prefix and pieces[:1] == [self.pack.target_prefix]:
+                pieces = pieces[1:]
+            # Decoded by SentencePiece itself: Argos's decode also turns every "_" into a space.
+            out.append(self.tokenizer.lazy_processor().decode_pieces(pieces).replace("\u2581", " ").strip())
+        return out

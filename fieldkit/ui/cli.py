@@ -12,7 +12,7 @@ from fieldkit import __version__
 from fieldkit.errors import BadInputError, UsageError
 from fieldkit.ui.cli_lang import in_manual_language, lang_group, print_translation, translate, translated
 from fieldkit.ui.cli_support import _err, _print_json, handle_errors
-from fieldkit.ui.render import answer_json, answer_text, cite_short, render_answer
+from fieldkit.ui.render import answer_json, cite_short, render_answer
 
 
 def _engine(model: str | None = None, read_only: bool = False):
@@ -218,7 +218,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
                 done = [e for e in events if isinstance(e, Done)][0]
                 out = answer_json(done.answer)
                 if lang:
-                    out = {**out, "question": asked, **translated(done.answer, out["answer"], lang, search)}
+                    out = {**out, "question": asked, **translated(done.answer, lang, search)}
                 if "id" in item:
                     out = {"id": item["id"], **out}
                 _print_json(out)
@@ -226,7 +226,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
         asked, search = in_manual_language(question, lang)
         answer = render_answer(engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to))
         if lang and answer is not None:
-            print_translation(translated(answer, answer_text(answer), lang, search))
+            print_translation(translated(answer, lang, search))
     finally:
         if session is not None:
             session.save()

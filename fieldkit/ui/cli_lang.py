@@ -15,7 +15,7 @@ def in_manual_language(question: str, lang: str | None):
     return question, (question_for_search(question, lang) if lang else QuestionForSearch(question, "as asked"))
 
 
-def translated(answer, text: str, lang: str, search) -> dict:
+def translated(answer, lang: str, search) -> dict:
     """The `lang`, `retrieval` and `translation` fields of `ask --json --lang` (translation null, and
     why on stderr, without a pack)."""
     from fieldkit.answering.translation import MANUAL_LANGUAGE, translate_answer
@@ -24,7 +24,7 @@ def translated(answer, text: str, lang: str, search) -> dict:
     if lang == MANUAL_LANGUAGE:
         return fields
     try:
-        fields["translation"] = translate_answer(answer, text, lang)
+        fields["translation"] = translate_answer(answer, lang)
     except UsageError as exc:
         _err(exc.message)
     return fields
@@ -37,7 +37,10 @@ def print_translation(fields: dict) -> None:
     click.secho(f"\nTranslation ({t['lang']}, {t['engine']}; the manual's words above decide):", bold=True)
     for w in t["warnings"]:
         click.secho(w["text"], fg="red", bold=True)
-    click.echo(t["answer"])
+    if t["answer"]:
+        click.echo(t["answer"])
+    for q in t["quotes"]:
+        click.echo(f'  "{q["text"]}"  [{q["doc"]}, p. {q["page"]}]')
     if t["untranslated"]:
         click.secho(f"({len(t['untranslated'])} sentence(s) left in the manual's words: a number or code did not "
                     "survive translation)", dim=True)

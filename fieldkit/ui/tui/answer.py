@@ -117,7 +117,10 @@ class AnswerView(VerticalScroll):
                     style="bold")
         for w in fields["warnings"]:
             text.append(w["text"] + "\n", style="bold")
-        text.append(fields["answer"] + "\n")
+        if fields["answer"]:
+            text.append(fields["answer"] + "\n")
+        for q in fields["quotes"]:
+            text.append(f"\u201c{q['text']}\u201d [{q['doc']}, p. {q['page']}]\n")
         if fields["untranslated"]:
             text.append(f"{len(fields['untranslated'])} sentence(s) left in the manual's words: a number or code "
                         "did not survive translation.\n", style="dim")

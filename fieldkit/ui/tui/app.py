@@ -229,10 +229,8 @@ class FieldkitApp(App):
     def translate(self, answer, ask_id: int, lang: str) -> None:
         from fieldkit.answering.translation import translate_answer
         from fieldkit.errors import FieldkitError
-        from fieldkit.ui.render import answer_text
-
         try:
-            self.post_message(Translated(ask_id, translate_answer(answer, answer_text(answer), lang)))
+            self.post_message(Translated(ask_id, translate_answer(answer, lang)))
         except FieldkitError as exc:
             self.post_message(Translated(ask_id, None, exc.message))
 
