@@ -140,6 +140,12 @@ async def test_the_language_key_shows_the_answer_translated_beside_the_manuals_w
         await pilot.pause()
         shown = str(view.query_one("#translation").render())
         assert shown.startswith("Translation (es, argos en_es") and view.quotes  # the manual's quotes stay
+        view.query_one("#quotes").focus()
+        await pilot.press("enter", "t")  # the cited page, then its passage translated below it
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(app.screen.query_one("#page-translation").render()).startswith("Translation (es")
+        await pilot.press("escape")
         await pilot.press("f7")
         assert app.lang == "en"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -64,7 +64,7 @@ class PageScreen(Screen):
     """The passage in its page's text, the cited span highlighted, and the page's figures."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("o", "open_figure", "Open figure file"),
-                Binding("c", "checklist", "Checklist of this procedure")]
+                Binding("c", "checklist", "Checklist of this procedure"), Binding("t", "translate", "Translate")]
 
     def __init__(self, library, passage, span: str = "") -> None:
         super().__init__()
@@ -106,6 +106,32 @@ class PageScreen(Screen):
 
     def action_checklist(self) -> None:
         self.app.start_checklist(self.passage.doc, self.passage.section, self.passage.revision)
+
+    def action_translate(self) -> None:
+        """The cited passage in the language picked with F7, below the page (the page stays as printed)."""
+        lang = getattr(self.app, "lang", "en")
+        if lang == "en":
+            self.app.notify("Pick a language with F7 first (an installed en->X pack)", severity="warning")
+            return
+        self.query_one("#page", VerticalScroll).mount(Static(Text(f"Translating into {lang}...", style="dim"),
+                                                             id="page-translation"))
+        self.translate_passage(lang)
+
+    @work(thread=True, exclusive=True)
+    def translate_passage(self, lang: str) -> None:
+        from fieldkit.errors import FieldkitError
+        from fieldkit.translate.translator import Translator
+
+        try:
+            result = Translator.for_pair("en", lang).translate(self.passage.text)
+            text = Text(f"Translation ({lang}, {result.engine}; the page above decides):\n", style="bold")
+            text.append(result.text)
+            if result.untranslated:
+                text.append(f"\n{len(result.untranslated)} sentence(s) left as printed: a number or code did not "
+                            "survive translation.", style="dim")
+        except FieldkitError as exc:
+            text = Text(f"Not translated: {exc.message}", style="dim")
+        self.app.call_from_thread(self.query_one("#page-translation", Static).update, text)
 
 
 class ManualsScreen(Screen):
