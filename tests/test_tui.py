@@ -276,6 +276,7 @@ def test_the_pin_is_stored_as_a_salted_scrypt_hash(fieldkit_home, monkeypatch):
 
 
 async def _answered(pilot):
+    pilot.app.query_one("#question").cursor_blink = False  # a blinking cursor makes two screens of one
     await _ask(pilot, "What torque for the oil drain plug?")
 
 

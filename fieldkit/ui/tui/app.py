@@ -95,6 +95,18 @@ class QuestionInput(Input):
         self.cursor_position = len(self.value)
 
 
+# The keys of asking and reading, the kiosk's too.
+READING_KEYS = [
+    Binding("escape", "cancel", "Cancel"),
+    Binding("f2", "open_citation", "Page"),
+    Binding("f3", "manuals", "Manuals"),
+    Binding("f4", "checklist", "Checklist"),
+    Binding("f7", "language", "Language"),
+    Binding("pageup", "scroll_answer(-1)", "Scroll", show=False),
+    Binding("pagedown", "scroll_answer(1)", "Scroll", show=False),
+]
+
+
 class FieldkitApp(App):
     """The technician's terminal. ``engine_factory`` builds the Engine in a worker thread."""
 
@@ -102,18 +114,8 @@ class FieldkitApp(App):
     CSS = CSS
     # Function keys: they reach the app whatever has focus (the question box keeps its editing keys)
     # and work over SSH and on the Linux console.
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f2", "open_citation", "Page"),
-        Binding("f3", "manuals", "Manuals"),
-        Binding("f4", "checklist", "Checklist"),
-        Binding("f5", "log", "Log"),
-        Binding("f6", "next_theme", "Theme"),
-        Binding("f7", "language", "Language"),
-        Binding("pageup", "scroll_answer(-1)", "Scroll", show=False),
-        Binding("pagedown", "scroll_answer(1)", "Scroll", show=False),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-    ]
+    BINDINGS = [*READING_KEYS[:4], Binding("f5", "log", "Log"), Binding("f6", "next_theme", "Theme"),
+                *READING_KEYS[4:], Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(self, engine_factory, session=None, generate: bool = True, log: bool = True,
                  save_session: bool = True) -> None:

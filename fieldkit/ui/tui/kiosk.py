@@ -19,7 +19,7 @@ from textual.binding import Binding
 
 from fieldkit import paths
 from fieldkit.errors import UsageError
-from fieldkit.ui.tui.app import FieldkitApp, engine_factory
+from fieldkit.ui.tui.app import READING_KEYS, FieldkitApp, engine_factory
 from fieldkit.ui.tui.answer import AnswerView
 from fieldkit.ui.tui.screens import TextPrompt
 
@@ -74,13 +74,7 @@ class KioskApp(FieldkitApp, inherit_bindings=False):
 
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("f2", "open_citation", "Page"),
-        Binding("f3", "manuals", "Manuals"),
-        Binding("f4", "checklist", "Checklist"),
-        Binding("f7", "language", "Language"),
-        Binding("pageup", "scroll_answer(-1)", "Scroll", show=False),
-        Binding("pagedown", "scroll_answer(1)", "Scroll", show=False),
+        *READING_KEYS,
         Binding("f12", "leave", "Exit (PIN)", show=False),
         # Delivered as keys by Textual's driver: swallowed here so nothing else sees them.
         Binding("ctrl+c,ctrl+q,ctrl+z,ctrl+backslash,ctrl+d", "nothing", show=False, priority=True),
