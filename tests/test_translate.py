@@ -174,3 +174,17 @@ def test_the_shared_random_weight_pack_runs_the_same_path():
     pack = packs.install(SHARED_TINY)
     (result,) = Translator(pack).translate_many(["Remove the filter FK-OF-118. Check the seal."])
     assert pack.code == "en_es" and "FK-OF-118" in result.text
+
+
+def test_a_clearly_spanish_question_is_answered_in_spanish_when_a_pack_is_installed(sample_library, fieldkit_home,
+                                                                                    built_pack):
+    from fieldkit.text.language import confident_language
+
+    assert confident_language("¿Qué par de apriete para el tapón de drenaje?") == "es"
+    assert confident_language("torque FK-DP-20?") is None  # too little to tell: not guessed
+    question = "¿Qué par de apriete para el tapón de drenaje FK-DP-20?"
+    before = json.loads(run_cli("ask", "--json", question, env_home=fieldkit_home).stdout)
+    assert "translation" not in before  # no pack: answered as before
+    assert run_cli("lang", "install", built_pack, env_home=fieldkit_home).returncode == 0
+    after = json.loads(run_cli("ask", "--json", question, env_home=fieldkit_home).stdout)
+    assert after["lang"] == "es" and after["lang_detected"] is True and after["translation"]["lang"] == "es"

@@ -20,6 +20,17 @@ class QuestionForSearch:
     path: str  # how: "translated (argos es_en 1.0 (ctranslate2))" or "as asked (cross-language BM25)"
 
 
+def detected_language(question: str) -> str | None:
+    """The question's language when it is clearly not the manuals' and a pack for it is installed
+    (either way): then `ask` translates without being told `--lang`."""
+    from fieldkit.text.language import confident_language
+
+    lang = confident_language(question)
+    if lang in (None, MANUAL_LANGUAGE):
+        return None
+    return lang if packs.find(MANUAL_LANGUAGE, lang) or packs.find(lang, MANUAL_LANGUAGE) else None
+
+
 def question_for_search(question: str, lang: str) -> QuestionForSearch:
     if lang == MANUAL_LANGUAGE or packs.find(lang, MANUAL_LANGUAGE) is None:
         how = "as asked" if lang == MANUAL_LANGUAGE else "as asked (cross-language BM25 and trigrams; no pack)"

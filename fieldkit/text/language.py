@@ -19,14 +19,33 @@ TOKEN_RE = re.compile(r"[^\W\d_]+")
 
 
 def detect_language(text: str) -> str:
+    scores = language_scores(text)
+    best = max(scores, key=lambda k: (scores[k], k == "en"))
+    return best if scores[best] > 0 else "en"
+
+
+def confident_language(text: str) -> str | None:
+    """The language when the evidence is clear (a script, or a lead of two function words or marks
+    over the runner-up), else None: a short or mixed question is not guessed."""
+    scores = language_scores(text)
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] >= 100:  # a script decides
+        return max(scores, key=scores.get)
+    return max(scores, key=scores.get) if ranked[0] - ranked[1] >= 2 else None
+
+
+def language_scores(text: str) -> dict[str, int]:
+    """How strongly ``text`` reads as each language: Japanese kana or two CJK characters decide
+    (scored 100), else the common function words of each language and its marks."""
+    scores = {lang: 0 for lang in (*WORDS, "zh", "ja")}
     if re.search(r"[\u3040-\u30ff]", text):
-        return "ja"
+        scores["ja"] = 100
+        return scores
     if len(re.findall(r"[\u3400-\u9fff]", text)) >= 2:
-        return "zh"
+        scores["zh"] = 100
+        return scores
     words = [w.lower() for w in TOKEN_RE.findall(text)]
-    if not words:
-        return "en"
-    scores = {lang: sum(w in vocab for w in words) for lang, vocab in WORDS.items()}
+    scores.update({lang: sum(w in vocab for w in words) for lang, vocab in WORDS.items()})
     if re.search(r"[ñ¿¡]", text):
         scores["es"] += 2
     if re.search(r"[äöüß]", text):
@@ -35,5 +54,4 @@ def detect_language(text: str) -> str:
         scores["fr"] += 2
     if re.search(r"[ãõ]", text):
         scores["pt"] += 2
-    best = max(scores, key=lambda k: (scores[k], k == "en"))
-    return best if scores[best] > 0 else "en"
+    return scores

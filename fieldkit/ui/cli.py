@@ -213,20 +213,21 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
         if batch or as_json:
             items = _questions(batch) if batch else [{"question": question}]
             for item in items:
-                asked, search = in_manual_language(item["question"], lang)
+                item_lang, search = in_manual_language(item["question"], lang)
                 events = engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to)
                 done = [e for e in events if isinstance(e, Done)][0]
                 out = answer_json(done.answer)
-                if lang:
-                    out = {**out, "question": asked, **translated(done.answer, lang, search)}
+                if item_lang:
+                    out = {**out, "question": item["question"], **translated(done.answer, item_lang, search),
+                           "lang_detected": not lang}
                 if "id" in item:
                     out = {"id": item["id"], **out}
                 _print_json(out)
             return
-        asked, search = in_manual_language(question, lang)
+        question_lang, search = in_manual_language(question, lang)
         answer = render_answer(engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to))
-        if lang and answer is not None:
-            print_translation(translated(answer, lang, search))
+        if question_lang and answer is not None:
+            print_translation(translated(answer, question_lang, search))
     finally:
         if session is not None:
             session.save()

@@ -10,9 +10,12 @@ from fieldkit.ui.cli_support import _err, _print_json, handle_errors
 
 
 def in_manual_language(question: str, lang: str | None):
-    from fieldkit.answering.translation import QuestionForSearch, question_for_search
+    """(the language to answer in, how retrieval reads the question): ``lang`` as given, else the
+    question's own when it is clear and a pack for it is installed, else none (no translation)."""
+    from fieldkit.answering.translation import QuestionForSearch, detected_language, question_for_search
 
-    return question, (question_for_search(question, lang) if lang else QuestionForSearch(question, "as asked"))
+    lang = lang or detected_language(question)
+    return lang, (question_for_search(question, lang) if lang else QuestionForSearch(question, "as asked"))
 
 
 def translated(answer, lang: str, search) -> dict:
