@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from fieldkit.answering import audit, guard
 from fieldkit.answering.callouts import collect_callouts, passage_speaks_to, relevant_callouts
 from fieldkit.answering.events import (
+    REFUSAL,
     Answer,
     Citations,
     Done,
@@ -40,9 +41,6 @@ from fieldkit.errors import ModelError
 from fieldkit.library.records import Passage
 from fieldkit.text.language import detect_language
 
-# What a model says when it thinks the excerpts do not answer: its sentence is dropped (the passages
-# are shown instead).
-REFUSAL = "Not in the loaded manuals."
 CONTEXT_PASSAGES = 3
 GENERATE_TOKENS = 64
 MAX_GENERATED_SENTENCES = 2

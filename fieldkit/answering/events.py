@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fieldkit.library.records import Callout, Figure, Passage
 
 STATUSES = ("answered", "refused", "cancelled", "abandoned")
+REFUSAL = "Not in the loaded manuals."  # what every screen says when the manuals do not answer
 
 
 @dataclass(frozen=True)

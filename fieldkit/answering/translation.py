@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fieldkit.answering.engine import REFUSAL
-from fieldkit.answering.events import Answer
+from fieldkit.answering.events import REFUSAL, Answer
 from fieldkit.translate import packs
 
 MANUAL_LANGUAGE = "en"

@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from fieldkit.text.callouts import CALLOUT_RE, callout_kind
 from fieldkit.text.quantities import identifiers, quantities
-
-CALLOUT_RE = re.compile(r"^\s*(WARNING|CAUTION|NOTE|DANGER)\b\s*[:.-]?\s*", re.I)
 
 
 def split_keyword(sentence: str) -> tuple[str, str]:
-    """("WARNING: ", "Hot oil ...") for a callout, ("", sentence) otherwise."""
-    m = CALLOUT_RE.match(sentence)
-    return (m.group(0), sentence[m.end():]) if m else ("", sentence)
+    """("WARNING: ", "Hot oil ...") for a callout as the manuals print them, ("", sentence) otherwise."""
+    if not callout_kind(sentence):
+        return "", sentence
+    body = CALLOUT_RE.match(sentence.strip()).group(3)
+    return sentence[:len(sentence.rstrip()) - len(body)], body
 
 
 def protected(text: str) -> Counter:

@@ -6,6 +6,7 @@ not come through equal stays in the manual's words, marked untranslated."""
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class Translator:
         if pack is None:
             raise UsageError(f"no {from_code}->{to_code} language pack is installed: copy its .argosmodel file "
                              f"here and run `fieldkit lang install FILE.argosmodel`")
-        return cls(pack)
+        return _loaded(cls, pack, (pack.path / "model" / "model.bin").stat().st_mtime_ns)
 
     def translate(self, text: str) -> Translation:
         """``text`` translated sentence by sentence, line breaks kept."""
@@ -107,3 +108,10 @@ class Translator:
             # Decoded by SentencePiece itself: Argos's decode also turns every "_" into a space.
             out.append(self.tokenizer.lazy_processor().decode_pieces(pieces).replace("\u2581", " ").strip())
         return out
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(cls, pack: packs.LanguagePack, stamp: int) -> Translator:
+    """One loaded model per installed pack, shared by every answer (a reinstalled pack has a new
+    ``stamp`` and is loaded anew)."""
+    return cls(pack)
