@@ -245,10 +245,10 @@ def banner_callouts(page, cache: dict) -> list[tuple[str, float]]:
         except Exception:
             key = None
         if key is None or key not in cache:
-            from fieldkit.ingest.ocr import PageOCR
+            from fieldkit.models.ocr import OCR
 
             crop = (max(0, left - 2), max(0, bottom - 2), max(0, width - right - 2), max(0, height - top - 2))
-            text = PageOCR.read_line(page.render(scale=3, crop=crop).to_pil()).replace(" ", "")
+            text = OCR.read_line(page.render(scale=3, crop=crop).to_pil()).replace(" ", "")
             kind = callout_kind(text) if len(text) <= 10 else None
             if key is None:
                 if kind:

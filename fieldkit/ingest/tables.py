@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fieldkit.text.layout import group_rows
+
 COLUMN_GAP = 14.0  # points of white space between two cells
 ALIGN = 6.0  # how far a cell may start from its column's position
 MIN_ROWS = 3
@@ -34,19 +36,6 @@ def text_runs(textpage) -> list[tuple[float, float, float, float, str]]:
         if text:
             runs.append((left, bottom, right, top, text))
     return runs
-
-
-def group_rows(runs) -> list[list[tuple]]:
-    """Boxes (left, bottom, right, top, text; y upwards) grouped into rows by vertical overlap, top to
-    bottom, each row left to right."""
-    rows: list[list[tuple]] = []
-    for run in sorted(runs, key=lambda r: (-(r[1] + r[3]) / 2, r[0])):
-        mid = (run[1] + run[3]) / 2
-        if rows and min(r[1] for r in rows[-1]) <= mid <= max(r[3] for r in rows[-1]):
-            rows[-1].append(run)
-        else:
-            rows.append([run])
-    return [sorted(row, key=lambda r: r[0]) for row in rows]
 
 
 def _gapped(row) -> bool:
