@@ -18,7 +18,7 @@ from fieldkit import __version__
 def log_answer(library, answer, language: str, session: str | None = None) -> int:
     return library.log_ask({
         "asked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "question": answer.question,
+        "question": answer.asked(),
         "language": language,
         "status": answer.status,
         "answer": answer.generated,

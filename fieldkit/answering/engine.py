@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fieldkit.answering import audit, guard
 from fieldkit.answering.callouts import collect_callouts, passage_speaks_to, relevant_callouts
@@ -27,13 +27,16 @@ from fieldkit.answering.events import (
     Failed,
     ModelLoading,
     ModelReady,
+    PhotoRead,
     Refused,
     Removed,
     Retrieved,
     Token,
     WarningFound,
 )
-from fieldkit.answering.evidence import Evidence, assess
+from fieldkit.answering.evidence import Evidence, Signals, assess
+from fieldkit.answering.photo import PhotoReading, assessed_question, figures_first, holds_identifier, \
+    identifier_phrase, look_up, not_in_manuals
 from fieldkit.answering.prompt import build_messages
 from fieldkit.answering.quotes import key_quotes
 from fieldkit.answering.session import Session, Turn
@@ -86,16 +89,32 @@ class Engine:
                 self._llm = LocalLLM(self._model)
             return self._llm
 
-    def search(self, query: str, k: int = 5, doc: str | None = None, applies_to: str | None = None):
-        return self.retriever.search(query, k=k, doc=doc, applies_to=applies_to)
+    def search(self, query: str, k: int = 5, doc: str | None = None, applies_to: str | None = None,
+               photo: PhotoReading | None = None):
+        """Top ``k`` passages for a question, or for a photo (``read_photo``) and the words typed with
+        it: its identifiers as exact phrases, its text by meaning, a figure it matches first."""
+        if photo is None:
+            return self.retriever.search(query, k=k, doc=doc, applies_to=applies_to)
+        phrases = tuple(identifier_phrase(i.text) for i in photo.found)
+        result = self.retriever.search(photo.search_text(query), k=k, doc=doc, applies_to=applies_to, phrases=phrases)
+        return replace(result, passages=figures_first(photo, result.passages))
+
+    def read_photo(self, path) -> PhotoReading:
+        """OCR of a photo, its identifiers looked up in this library."""
+        from fieldkit.answering.photo import read_photo
+
+        return look_up(self.library, read_photo(path))
 
     def answer(self, question: str, k: int = 5, doc: str | None = None, generate: bool = True,
                session: Session | None = None, log: bool = True, applies_to: str | None = None,
-               cancel: threading.Event | None = None) -> Iterator[Event]:
+               cancel: threading.Event | None = None, photo: PhotoReading | None = None) -> Iterator[Event]:
         """The event stream of one answer. ``cancel``: set it (from any thread) to stop generating;
         the answer still ends with ``Done`` and is recorded as cancelled. A stream dropped before its
-        end is recorded as abandoned."""
-        run = _Run(question, session, cancel or threading.Event(), time.perf_counter(), log=log)
+        end is recorded as abandoned. ``photo``: what ``read_photo`` read, asked about with ``question``
+        (which may be empty)."""
+        if photo is not None and any(i.in_manuals is None for i in photo.identifiers):
+            photo = look_up(self.library, photo)
+        run = _Run(question, session, cancel or threading.Event(), time.perf_counter(), log=log, photo=photo)
         try:
             yield from self._answer(run, k, doc, generate, applies_to)
         finally:
@@ -103,14 +122,26 @@ class Engine:
                 self._finish(run, "cancelled" if run.cancel.is_set() else "abandoned")
 
     def _answer(self, run: _Run, k: int, doc: str | None, generate: bool, applies_to: str | None) -> Iterator[Event]:
-        session = run.session
-        query = session.search_query(run.question) if session else run.question
-        result = self.retriever.search(query, k=k, doc=doc, applies_to=applies_to)
+        session, photo = run.session, run.photo
+        query = session.search_query(run.question) if session and run.question.strip() else run.question
+        if photo is not None:
+            yield PhotoRead(photo)
+        result = self.search(query, k=k, doc=doc, applies_to=applies_to, photo=photo)
         run.passages = result.passages
         run.timings["retrieve"] = round(result.seconds * 1000, 1)
         yield Retrieved(result.passages, result.seconds)
 
-        run.evidence = assess(self.library, query, result.passages)
+        if photo is not None and photo.unknown_parts:  # never guessed around
+            run.evidence = Evidence(True, not_in_manuals(photo), Signals(has_passages=bool(result.passages)))
+        elif photo is not None and not query.strip() and photo.found:  # "what is this?": where it is named
+            run.subject = query = assessed_question(query, photo)
+            named = holds_identifier(photo, result.passages)
+            run.evidence = Evidence(not named, "" if named else "no passage found names what the photo shows",
+                                    Signals(has_passages=bool(result.passages)))
+        else:
+            if photo is not None:
+                query = run.subject = assessed_question(query, photo)
+            run.evidence = assess(self.library, query, result.passages)
         if run.evidence.refuse:
             run.related = result.passages[:3]
             yield Refused(run.evidence.reason, run.related)
@@ -120,7 +151,8 @@ class Engine:
 
         cited = result.passages[:CONTEXT_PASSAGES]
         # A lower-ranked passage whose WARNING/CAUTION or figure caption speaks to the question is cited too.
-        run.cited = cited + tuple(p for p in result.passages[CONTEXT_PASSAGES:] if passage_speaks_to(run.question, p))
+        speaks = [p for p in result.passages[CONTEXT_PASSAGES:] if passage_speaks_to(run.subject or run.question, p)]
+        run.cited = cited + tuple(speaks)
         run.quotes = tuple(key_quotes(query, run.cited))
         callouts, others = relevant_callouts(query, collect_callouts(run.cited), list(run.quotes))
         run.warnings, run.other_warnings = tuple(callouts), tuple(others)
@@ -156,7 +188,8 @@ class Engine:
         and only once the next piece proves it ended ("to 3." may go on "5 N·m"). The model's
         unfiltered words are kept for the session (replayed so the KV cache matches)."""
         run.sources = guard.Sources.of(run.cited, run.warnings)
-        messages = build_messages(llm, run.question, list(run.quotes), run.session.history() if run.session else ())
+        messages = build_messages(llm, run.subject or run.question, list(run.quotes),
+                                  run.session.history() if run.session else ())
         run.turn = Turn(run.question, messages[-1]["content"], "", [p.citation() for p in run.cited])
         buffer, kept, raw = "", 0, []
         stream = llm.stream_chat(messages, max_tokens=GENERATE_TOKENS)
@@ -203,6 +236,8 @@ class _Run:
     cancel: threading.Event
     start: float
     log: bool = True
+    photo: PhotoReading | None = None
+    subject: str = ""  # what a photo question asks about, in words (its typed words and identifiers)
     timings: dict = field(default_factory=dict)
     passages: tuple[Passage, ...] | None = None
     evidence: Evidence | None = None
@@ -230,7 +265,7 @@ class _Run:
         if REFUSAL.lower().rstrip(".") in sentence.lower():
             event = Removed(sentence.strip(), "the model said the passages do not answer; the passages are shown")
         else:
-            reason = guard.check(sentence, self.sources, wording=self.question)
+            reason = guard.check(sentence, self.sources, wording=self.subject or self.question)
             event = Removed(sentence.strip(), reason) if reason else Token(sentence.strip() + " ")
         if isinstance(event, Token):
             self.timings.setdefault("first_token", self.ms())
@@ -247,7 +282,7 @@ class _Run:
             self.question, refused, () if refused else self.cited, self.warnings, self.figures, self.model,
             dict(self.timings), generated=self.generated.strip(), removed=tuple(self.removed), quotes=self.quotes,
             reason=self.evidence.reason if refused else "", related=self.related, evidence=self.evidence,
-            other_warnings=self.other_warnings, status=status, error=self.error)
+            other_warnings=self.other_warnings, status=status, error=self.error, photo=self.photo)
 
 
 def open_library(read_only: bool = False, root=None):

@@ -1,7 +1,7 @@
 """The typed event stream of one answer, in the order it comes. CLI, TUI and kiosk render these same
 events; the core emits data, never the text a terminal prints.
 
-    Retrieved -> Refused | (WarningFound* -> Citations -> [ModelLoading -> ModelReady | Failed]
+    [PhotoRead] -> Retrieved -> Refused | (WarningFound* -> Citations -> [ModelLoading -> ModelReady | Failed]
                                                       -> (Token | Removed)*) -> Done
 
 Quotes and callouts (``WarningFound``, ``Citations``) come before generation: they are the answer.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fieldkit.answering.photo import PhotoReading
 from fieldkit.library.records import Callout, Figure, Passage
 
 STATUSES = ("answered", "refused", "cancelled", "abandoned")
@@ -43,6 +44,14 @@ class Answer:
     other_warnings: tuple[Callout, ...] = ()  # callouts on the cited pages that neither govern nor speak to it
     status: str = "answered"  # one of STATUSES: cancelled by the asker, abandoned when the stream was dropped
     error: str = ""  # what failed on the way (the model could not load), the answer being retrieval-only
+    photo: PhotoReading | None = None  # what was read from a photo asked with
+
+    def asked(self) -> str:
+        """The question as the audit log keeps it: typed words, and what a photo said."""
+        if self.photo is None:
+            return self.question
+        read = ", ".join(i.text for i in self.photo.identifiers) or " ".join(self.photo.text.split())[:120]
+        return f"{self.question} [photo {self.photo.path}: {read}]".strip()
 
     def to_json(self) -> dict:
         return {
@@ -61,7 +70,15 @@ class Answer:
             "related": [p.citation() for p in self.related],
             "other_warnings": [w.to_json() for w in self.other_warnings],
             "error": self.error,
+            **({"image": self.photo.to_json()} if self.photo is not None else {}),
         }
+
+
+@dataclass(frozen=True)
+class PhotoRead:
+    """What OCR read from the photo asked with: shown first, so it can be checked against the plate."""
+
+    reading: PhotoReading
 
 
 @dataclass(frozen=True)
@@ -127,5 +144,5 @@ class Done:
     answer: Answer
 
 
-Event = (Retrieved | Refused | WarningFound | Citations | ModelLoading | ModelReady | Failed | Token | Removed
+Event = (PhotoRead | Retrieved | Refused | WarningFound | Citations | ModelLoading | ModelReady | Failed | Token | Removed
          | Done)

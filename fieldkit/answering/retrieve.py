@@ -21,6 +21,7 @@ RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60
 NAMED_DOC_BOOST = 1.5  # a question that names a manual's designator ("OH-58") prefers that manual
 FIGURE_POOL = 10  # a question asking for a picture looks this deep for a figure whose caption matches
+PHRASE_WEIGHT = 2.0  # exact identifier phrases read from a photo, against words and meaning (1.0 each)
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,11 @@ class Retriever:
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
 
-    def search(self, query: str, k: int = 5, doc: str | None = None, applies_to: str | None = None) -> SearchResult:
+    def search(self, query: str, k: int = 5, doc: str | None = None, applies_to: str | None = None,
+               phrases: tuple[str, ...] = ()) -> SearchResult:
         """Top ``k`` passages, optionally only from manual ``doc`` and/or manuals whose applicability
-        (effectivity) statement or title mentions ``applies_to``."""
+        (effectivity) statement or title mentions ``applies_to``. ``phrases``: identifiers (read from a
+        photo) that rank the passages holding them exactly, as FTS5 phrases."""
         start = time.perf_counter()
         docs = None
         if doc is not None:
@@ -60,8 +63,9 @@ class Retriever:
         # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
         foreign = detect_language(query) != "en"
         grams = self.library.trigram_search(trigrams(query), self.pool, docs) if foreign and docs != frozenset() else []
+        exact = self.library.fts(" OR ".join(f'"{p}"' for p in phrases), self.pool, docs) if phrases and docs != frozenset() else []
         fused: dict[int, float] = {}
-        for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams)):
+        for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams), (PHRASE_WEIGHT, exact)):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank + 1)
         if named:

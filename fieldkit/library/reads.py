@@ -117,11 +117,11 @@ class Reads:
         "MS20995C32" ~ "MS 20995 C32"), as a whole token ("UH-1" is not "UH-1M")?"""
         if self.term_count(ident):
             return True
-        chars = [c for c in ident.lower() if c.isalnum()]
-        groups = re.findall(r"\d+", ident)
-        if not chars or not groups:
+        from fieldkit.text.normalize import identifier_pattern
+
+        pattern, groups = identifier_pattern(ident), re.findall(r"\d+", ident)
+        if pattern is None or not groups:
             return False
-        pattern = re.compile(r"(?<![\w])" + r"[-\s./]?".join(map(re.escape, chars)) + r"(?![\w])", re.IGNORECASE)
         longest = max(groups, key=len)
         rows = self.db.execute("SELECT chunks.text FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
                                "WHERE chunks_fts MATCH ? LIMIT 500", [f'"{longest}"']).fetchall()

@@ -85,6 +85,15 @@ def identifiers(question: str) -> list[str]:
     return [piece for token in TOKEN_RE.findall(question) for piece in token.split("/") if IDENT_TOKEN_RE.match(piece)]
 
 
+def identifier_pattern(ident: str) -> re.Pattern | None:
+    """``ident`` as a whole token of text, however its parts are separated ("PD-680" ~ "P-D-680",
+    "MS20995C32" ~ "MS 20995 C32"; "UH-1" is not "UH-1M")."""
+    chars = [c for c in ident.lower() if c.isalnum()]
+    if not chars:
+        return None
+    return re.compile(r"(?<![\w])" + r"[-\s./]?".join(map(re.escape, chars)) + r"(?![\w])", re.IGNORECASE)
+
+
 def phrase_key(text: str) -> str:
     """Lower-case tokens joined by single spaces, split like the index ("OH-58AC" -> "oh 58 ac")."""
     return " ".join(re.split(r"[\W_]+", search_text(text).lower())).strip()

@@ -11,37 +11,11 @@ import click
 from fieldkit import __version__
 from fieldkit.errors import BadInputError, UsageError
 from fieldkit.ui.cli_lang import in_manual_language, lang_group, print_translation, translate, translated
-from fieldkit.ui.cli_support import _err, _print_json, handle_errors
-from fieldkit.ui.render import answer_json, cite_short, render_answer
+from fieldkit.ui.cli_support import _engine, _err, _print_json, _questions, _search_json, handle_errors
+from fieldkit.ui.render import answer_json, cite_short, photo_lines, render_answer
 
-
-def _engine(model: str | None = None, read_only: bool = False):
-    from fieldkit.answering.engine import Engine
-
-    return Engine(model=model, read_only=read_only)
-
-
-def _questions(batch: str) -> list[dict]:
-    """JSON Lines with a `question` field (and maybe `id`), or plain lines."""
-    path = Path(batch)
-    if not path.is_file():
-        raise UsageError(f"{batch}: question file not found")
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise UsageError(f"{batch}:{n}: not valid JSON ({exc})") from exc
-            if "question" not in obj:
-                raise UsageError(f"{batch}:{n}: no 'question' field")
-            items.append(obj)
-        else:
-            items.append({"question": line})
-    return items
+IMAGE_HELP = ("A photo of a data plate, placard, part label or fault display: its part numbers, codes and "
+              "text are read (OCR) and searched.")
 
 
 @click.group(invoke_without_command=True)
@@ -141,18 +115,6 @@ def ingest(paths, force, as_json):
         sys.exit(BadInputError.exit_code)
 
 
-def _search_json(result) -> dict:
-    return {
-        "query": result.query,
-        "results": [
-            {"rank": i, "doc": p.doc, "page": p.page, "page_label": p.page_label, "section": p.section,
-             "score": p.score, "text": p.text, "figures": [f.to_json() for f in p.figures],
-             "callouts": [c.to_json() for c in p.callouts]}
-            for i, p in enumerate(result.passages, start=1)
-        ],
-    }
-
-
 @cli.command()
 @click.argument("query", required=False)
 @click.option("-k", default=5, show_default=True, help="How many passages.")
@@ -160,11 +122,12 @@ def _search_json(result) -> dict:
 @click.option("--applies-to", help="Only manuals whose applicability/effectivity or title mentions this (e.g. a serial).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
+@click.option("--image", type=click.Path(), help=IMAGE_HELP)
 @handle_errors
-def search(query, k, doc, applies_to, as_json, batch):
+def search(query, k, doc, applies_to, as_json, batch, image):
     """Ranked passages for QUERY, with manual, page, printed page label and section."""
-    if not query and not batch:
-        raise UsageError("give a QUERY or --batch FILE")
+    if not query and not batch and not image:
+        raise UsageError("give a QUERY, --image PHOTO or --batch FILE")
     engine = _engine()
     if batch:
         for item in _questions(batch):
@@ -173,10 +136,13 @@ def search(query, k, doc, applies_to, as_json, batch):
                 out = {"id": item["id"], **out}
             _print_json(out)
         return
-    result = engine.search(query, k=k, doc=doc, applies_to=applies_to)
+    photo = engine.read_photo(image) if image else None
+    result = engine.search(query or "", k=k, doc=doc, applies_to=applies_to, photo=photo)
     if as_json:
-        _print_json(_search_json(result))
+        _print_json({**_search_json(result), **({"image": photo.to_json()} if photo else {})})
         return
+    for line in photo_lines(photo) if photo else []:
+        click.echo(line, err=True)
     for i, p in enumerate(result.passages, start=1):
         click.secho(f"{i}. {cite_short(p)}  (score {p.score:.4f})", bold=True)
         click.echo(p.text)
@@ -197,19 +163,25 @@ def search(query, k, doc, applies_to, as_json, batch):
 @click.option("--read-only", is_flag=True, help="Open the library without writing anything (no audit log): a kiosk.")
 @click.option("--lang", help="The question's language (es, pt, zh, ...): the answer is translated beside the "
               "manual's words where a language pack is installed (`fieldkit lang install`).")
+@click.option("--image", type=click.Path(), help=IMAGE_HELP)
 @handle_errors
-def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_only, lang):
+def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_only, lang, image):
     """Answer QUESTION from the loaded manuals, with citations (or say they do not answer it).
 
     Every answer is logged in the library (see `fieldkit log export`)."""
     from fieldkit.answering.events import Done
     from fieldkit.answering.session import Session
 
-    if not question and not batch:
-        raise UsageError("give a QUESTION or --batch FILE")
+    if not question and not batch and not image:
+        raise UsageError("give a QUESTION, --image PHOTO or --batch FILE")
+    if image and batch:
+        raise UsageError("--image asks one question; leave out --batch")
     engine = _engine(model, read_only)
     session = Session.load(session_name) if session_name else None
     try:
+        if image:
+            return _ask_photo(engine, image, question or "", as_json, session,
+                              dict(k=k, doc=doc, applies_to=applies_to))
         if batch or as_json:
             items = _questions(batch) if batch else [{"question": question}]
             for item in items:
@@ -231,6 +203,17 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
     finally:
         if session is not None:
             session.save()
+
+
+def _ask_photo(engine, image: str, question: str, as_json: bool, session, options: dict) -> None:
+    """``ask --image``: the photo read, then the answer (in the question's words when typed)."""
+    from fieldkit.answering.events import Done
+
+    events = engine.answer(question, session=session, photo=engine.read_photo(image), **options)
+    if as_json:
+        _print_json(answer_json([e for e in events if isinstance(e, Done)][0].answer))
+    else:
+        render_answer(events)
 
 
 @cli.group(invoke_without_command=True)

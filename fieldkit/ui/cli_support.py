@@ -1,14 +1,16 @@
-"""What every `fieldkit` command shares: errors to stderr with their exit code, data to stdout."""
+"""What every `fieldkit` command shares: errors to stderr with their exit code, data to stdout, the
+engine, question files and the JSON of search results."""
 
 from __future__ import annotations
 
 import functools
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from fieldkit.errors import FieldkitError
+from fieldkit.errors import FieldkitError, UsageError
 
 
 def _err(message: str) -> None:
@@ -32,3 +34,44 @@ def handle_errors(fn):
 
 def _print_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _engine(model: str | None = None, read_only: bool = False):
+    from fieldkit.answering.engine import Engine
+
+    return Engine(model=model, read_only=read_only)
+
+
+def _questions(batch: str) -> list[dict]:
+    """JSON Lines with a `question` field (and maybe `id`), or plain lines."""
+    path = Path(batch)
+    if not path.is_file():
+        raise UsageError(f"{batch}: question file not found")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                raise UsageError(f"{batch}:{n}: not valid JSON ({exc})") from exc
+            if "question" not in obj:
+                raise UsageError(f"{batch}:{n}: no 'question' field")
+            items.append(obj)
+        else:
+            items.append({"question": line})
+    return items
+
+
+def _search_json(result) -> dict:
+    return {
+        "query": result.query,
+        "results": [
+            {"rank": i, "doc": p.doc, "page": p.page, "page_label": p.page_label, "section": p.section,
+             "score": p.score, "text": p.text, "figures": [f.to_json() for f in p.figures],
+             "callouts": [c.to_json() for c in p.callouts]}
+            for i, p in enumerate(result.passages, start=1)
+        ],
+    }

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from fieldkit.answering.events import (REFUSAL, Answer, Citations, Done, Failed, Refused, Removed, Token,
-                                       WarningFound)
+from fieldkit.answering.events import (REFUSAL, Answer, Citations, Done, Failed, PhotoRead, Refused, Removed,
+                                       Token, WarningFound)
 from fieldkit.library.records import Passage
 
 OTHER_CALLOUTS = "Other cautions on these pages:"
@@ -30,8 +30,25 @@ def work_record(p: Passage) -> str:
     return "; ".join(parts)
 
 
+def photo_lines(reading) -> list[str]:
+    """What was read from a photo, to check against the plate: its identifiers with the OCR confidence,
+    each said to be in the loaded manuals or not; or its text when it has no identifier."""
+    if not reading.identifiers:
+        return [f"Read from the photo (OCR {reading.confidence:.2f}): {' / '.join(reading.text.splitlines())}"]
+    lines = ["Read from the photo (check against the plate):"]
+    for i in reading.identifiers:
+        where = "" if i.in_manuals is None else ("" if i.in_manuals else f" - {i.text} is not in the loaded manuals")
+        lines.append(f"  {i.text}  (OCR {i.confidence:.2f}){where}")
+    return lines
+
+
 def answer_text(answer: Answer) -> str:
     """The whole answer as plain text: what `ask --json` puts in "answer"."""
+    photo = photo_lines(answer.photo) if answer.photo is not None else []
+    return "\n".join(photo + [_answer_text(answer)])
+
+
+def _answer_text(answer: Answer) -> str:
     if answer.refused:
         lines = [f"{REFUSAL} ({answer.reason})"]
         if answer.related:
@@ -62,7 +79,10 @@ def render_answer(events):
     finished Answer (None if the stream ended without one)."""
     citations, generated, answer = None, False, None
     for event in events:
-        if isinstance(event, WarningFound):
+        if isinstance(event, PhotoRead):
+            for line in photo_lines(event.reading):
+                click.secho(line, dim=not line.startswith("Read"))
+        elif isinstance(event, WarningFound):
             c = event.callout
             color = {"WARNING": "red", "CAUTION": "yellow"}.get(c.kind, "cyan")
             click.secho(c.text, fg=color, bold=True)
