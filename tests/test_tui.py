@@ -315,3 +315,40 @@ async def _manuals(pilot):
                                               ("manuals", _manuals)])
 def test_snapshot(snap_compare, app_factory, size, name, run_before):
     assert snap_compare(app_factory(generate=False), terminal_size=size, run_before=run_before)
+
+
+async def test_f8_attaches_a_photo_shown_beside_the_question_and_asks_about_it(app_factory, tmp_path):
+    from photos import label_photo
+    from textual_fspicker import FileOpen
+
+    photo = label_photo(tmp_path / "plate.jpg", ["OIL DRAIN PLUG", "P/N FK-DP-20"])
+    app = app_factory(generate=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        while app.engine is None:
+            await pilot.pause()
+        await pilot.press("f8")
+        assert isinstance(app.screen, FileOpen)
+        app.screen.dismiss(photo)  # the file picker's answer (its own tests cover picking)
+        await pilot.pause()
+        thumb = app.query_one("#photo")
+        assert thumb.has_class("attached") and thumb.size.width >= 10
+        await pilot.press("enter")  # no words typed: the photo is the question
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.query_one(AnswerView)
+        read = str(view.query_one("#photo-read").render())
+        assert "FK-DP-20" in read and "OCR" in read
+        assert any("FK-DP-20" in q.text for q in view.quotes)
+        assert not thumb.has_class("attached"), "a photo goes with one question"
+
+
+async def test_a_bad_photo_is_refused_in_the_picker_with_its_reason(app_factory, tmp_path):
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("not a photo")
+    app = app_factory(generate=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f8")
+        app.screen.dismiss(bad)
+        await pilot.pause()
+        assert app.photo is None and not app.query_one("#photo").has_class("attached")
+        assert any("not an image" in n.message for n in app._notifications)

@@ -10,9 +10,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from fieldkit.answering.events import (Citations, Done, Failed, ModelLoading, ModelReady, Refused, Removed, Retrieved,
-                                       Token, WarningFound)
-from fieldkit.ui.render import OTHER_CALLOUTS, REFUSAL, cite_short, work_record
+from fieldkit.answering.events import (Citations, Done, Failed, ModelLoading, ModelReady, PhotoRead, Refused, Removed,
+                                       Retrieved, Token, WarningFound)
+from fieldkit.ui.render import OTHER_CALLOUTS, REFUSAL, cite_short, photo_lines, work_record
 
 
 class AnswerView(VerticalScroll):
@@ -20,6 +20,7 @@ class AnswerView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
+        yield Static("", id="photo-read")
         yield Vertical(id="callouts")
         yield OptionList(id="quotes")
         yield Static("", id="summary")
@@ -30,6 +31,7 @@ class AnswerView(VerticalScroll):
         self.quotes: list = []
         self.summary = ""
         self.query_one("#quotes", OptionList).display = False
+        self.query_one("#photo-read", Static).display = False
 
     def start(self, question: str) -> None:
         """Clear the view for a new question."""
@@ -39,6 +41,7 @@ class AnswerView(VerticalScroll):
         quotes.clear_options()
         quotes.display = False
         self.query_one("#summary", Static).update("")
+        self.query_one("#photo-read", Static).display = False
         self.query_one("#translation", Static).update("")
         self.query_one("#sources", Static).update("")
         self.status(f"Searching the manuals for: {question}" if question else "")
@@ -48,7 +51,11 @@ class AnswerView(VerticalScroll):
 
     def show(self, event) -> None:
         """Render one engine event."""
-        if isinstance(event, Retrieved):
+        if isinstance(event, PhotoRead):
+            read = self.query_one("#photo-read", Static)
+            read.update(Text("\n".join(photo_lines(event.reading)), style="bold"))
+            read.display = True
+        elif isinstance(event, Retrieved):
             self.status(f"{len(event.passages)} passages found")
         elif isinstance(event, Refused):
             text = Text(REFUSAL, style="bold")

@@ -1,5 +1,5 @@
 """`fieldkit tui`: ask, read the callouts and quotes at once, watch the guarded summary stream in,
-open a citation's page and figures, browse manuals, run a checklist.
+open a citation's page and figures, browse manuals, run a checklist, ask with a photo of a plate (F8).
 
 Slow work runs in thread workers that post the engine's events to the UI: the app takes typing at
 once while the engine (embedder, library) and then the model load behind it; a question asked before
@@ -14,12 +14,15 @@ import time
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, OptionList
 
 from fieldkit.answering.events import Done
+from fieldkit.errors import FieldkitError
 from fieldkit.ui.tui.answer import AnswerView
+from fieldkit.ui.tui.photo import PhotoThumb, PhotoUnread, photo_picker
 from fieldkit.ui.tui.screens import ChecklistScreen, LogScreen, ManualsScreen, PageScreen
 
 HIGH_CONTRAST = Theme(name="high-contrast", primary="#ffff00", secondary="#00ffff", warning="#ffff00",
@@ -38,7 +41,10 @@ CSS = """
 #summary { margin: 1 0; }
 #translation { margin: 0 0 1 0; }
 #sources { color: $text-muted; }
-#question { dock: bottom; }
+#ask-row { dock: bottom; height: auto; }
+#question { width: 1fr; }
+#photo { width: 20; height: auto; display: none; }
+#photo.attached { display: block; }
 #prompt { width: 70; height: auto; border: heavy $accent; padding: 1 2; background: $panel; }
 TextPrompt { align: center middle; }
 #manuals { width: 45%; }
@@ -115,7 +121,7 @@ class FieldkitApp(App):
     # Function keys: they reach the app whatever has focus (the question box keeps its editing keys)
     # and work over SSH and on the Linux console.
     BINDINGS = [*READING_KEYS[:4], Binding("f5", "log", "Log"), Binding("f6", "next_theme", "Theme"),
-                *READING_KEYS[4:], Binding("ctrl+q", "quit", "Quit", priority=True)]
+                *READING_KEYS[4:], Binding("f8", "photo", "Photo"), Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(self, engine_factory, session=None, generate: bool = True, log: bool = True,
                  save_session: bool = True) -> None:
@@ -128,12 +134,15 @@ class FieldkitApp(App):
         self.ask_id = 0
         self.answering = False
         self.lang = "en"  # the technician's language: answers are translated into it beside the manual's words
+        self.photo: str | None = None  # a photo attached to the next question (F8)
         self.register_theme(HIGH_CONTRAST)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield AnswerView(id="answer")
-        yield QuestionInput(placeholder="Ask about the loaded manuals (Enter asks, up/down history)", id="question")
+        with Horizontal(id="ask-row"):
+            yield QuestionInput(placeholder="Ask about the loaded manuals (Enter asks, up/down history)", id="question")
+            yield PhotoThumb(id="photo")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -186,9 +195,9 @@ class FieldkitApp(App):
         box = self.query_one("#question", QuestionInput)
         box.remember(question)
         box.value = ""
-        if not question:
+        if not question and not self.photo:
             return
-        self.query_one(AnswerView).start(question)
+        self.query_one(AnswerView).start(question or "the photo")
         if self.engine is None:
             self.pending = question
             self.query_one(AnswerView).status("Opening the library; your question is next")
@@ -200,16 +209,23 @@ class FieldkitApp(App):
         self.cancel_event = threading.Event()
         self.ask_id += 1
         self.answering = True
-        self.run_answer(question, self.ask_id, self.cancel_event)
+        photo, self.photo = self.photo, None  # a photo goes with one question
+        self.query_one(PhotoThumb).show(None)
+        self.run_answer(question, self.ask_id, self.cancel_event, photo)
 
     @work(thread=True, group="answer")
-    def run_answer(self, question: str, ask_id: int, cancel: threading.Event) -> None:
-        if self.lang != "en":  # read in the manual's language where a pack for the question's is installed
+    def run_answer(self, question: str, ask_id: int, cancel: threading.Event, photo: str | None = None) -> None:
+        if self.lang != "en" and question:  # read in the manual's language where a pack for it is installed
             from fieldkit.answering.translation import question_for_search
 
             question = question_for_search(question, self.lang).text
+        try:
+            reading = self.engine.read_photo(photo) if photo else None  # OCR: slow, so here
+        except FieldkitError as exc:
+            self.post_message(EngineEvent(ask_id, PhotoUnread(exc.message)))
+            return
         stream = self.engine.answer(question, session=self.session, generate=self.generate, log=self.log_answers,
-                                    cancel=cancel)
+                                    cancel=cancel, photo=reading)
         for event in stream:
             self.post_message(EngineEvent(ask_id, event))
         if self.session is not None and self.save_session:
@@ -219,6 +235,10 @@ class FieldkitApp(App):
         if message.ask_id != self.ask_id:
             return  # a cancelled answer's last events
         view = self.query_one(AnswerView)
+        if isinstance(message.event, PhotoUnread):
+            self.answering = False
+            view.status(f"The photo was not read: {message.event.message}")
+            return
         view.show(message.event)
         if isinstance(message.event, Done):
             self.answering = False
@@ -230,7 +250,6 @@ class FieldkitApp(App):
     @work(thread=True, group="translate")
     def translate(self, answer, ask_id: int, lang: str) -> None:
         from fieldkit.answering.translation import translate_answer
-        from fieldkit.errors import FieldkitError
         try:
             self.post_message(Translated(ask_id, translate_answer(answer, lang)))
         except FieldkitError as exc:
@@ -242,7 +261,6 @@ class FieldkitApp(App):
 
     def action_language(self) -> None:
         """Cycle English and the languages an installed en->X pack translates into."""
-        from fieldkit.errors import FieldkitError
         from fieldkit.translate import packs
 
         try:
@@ -257,6 +275,28 @@ class FieldkitApp(App):
 
     def on_answered(self, answer) -> None:
         """A hook for the kiosk (its own log)."""
+
+    # -- a photo of a plate, placard or label --------------------------------------------------------
+
+    def action_photo(self) -> None:
+        """Pick a photo for the next question (F8 again takes it off)."""
+        if self.photo:
+            self.photo = None
+            self.query_one(PhotoThumb).show(None)
+            return
+        self.push_screen(photo_picker(), self.attach_photo)
+
+    def attach_photo(self, path) -> None:
+        if path is None:
+            return
+        try:
+            self.query_one(PhotoThumb).show(str(path))
+        except FieldkitError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.photo = str(path)
+        self.notify("Photo attached: Enter asks about it (type a question too, or not)")
+        self.query_one("#question", QuestionInput).focus()
 
     def action_scroll_answer(self, direction: int) -> None:
         view = self.query_one(AnswerView)
