@@ -217,6 +217,7 @@ def main() -> int:
     report["follow_up_first_token_ms_median"] = round(statistics.median(follow_ttft) * 1000, 1) if follow_ttft else None
     report.update(tui_times(engine, questions, args.runs, os.environ["FIELDKIT_HOME"]))
     report.update(translation_times(engine, questions, args.runs, tmp))
+    report.update(photo_times(engine, args.runs, tmp))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     llm.close()
     print(json.dumps(report, indent=2))
@@ -333,6 +334,41 @@ def translation_times(engine, questions, runs: int, tmp: Path) -> dict:
             "ask_ms_median_for_translation": round(statistics.median(asks) * 1000, 1),
             "translation_adds_ms_median": round(statistics.median(adds) * 1000, 1),
             "translation_adds_ratio_median": round(statistics.median(a / b for a, b in zip(adds, asks)), 2)}
+
+
+def photo_times(engine, runs: int, tmp: Path) -> dict:
+    """`ask --image` on a 12-megapixel phone photo of a part label (4000x3000 JPEG): opening it (decoded
+    at reduced scale), OCR, and the whole photo question; the reference is OCR of the same label as a
+    plain 1600x1200 photo, measured in the same run."""
+    from photos import label_photo
+
+    from fieldkit.answering.events import Done
+    from fieldkit.answering.photo import load_photo, read_photo
+
+    lines = ["FK-200 GROUND POWER UNIT", "OIL DRAIN PLUG", "P/N FK-DP-20", "SER NO 48213"]
+    big = label_photo(tmp / "label-12mp.jpg", lines, size=(4000, 3000), quality=85)
+    small = label_photo(tmp / "label-2mp.jpg", lines, size=(1600, 1200), quality=85)
+    read_photo(small)  # warm: OCR models loaded
+    opens, reads, refs, asks = [], [], [], []
+    for _ in range(max(3, runs)):
+        start = time.perf_counter()
+        load_photo(big)
+        opens.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        reading = read_photo(big)
+        reads.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        read_photo(small)
+        refs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        [e for e in engine.answer("", photo=reading, generate=False, log=False) if isinstance(e, Done)]
+        asks.append(time.perf_counter() - start)
+    return {"photo_12mp_open_ms_median": round(statistics.median(opens) * 1000, 1),
+            "photo_12mp_ocr_s_median": round(statistics.median(reads), 2),
+            "photo_2mp_ocr_s_median": round(statistics.median(refs), 2),
+            "photo_12mp_vs_2mp_ratio": round(statistics.median(reads) / statistics.median(refs), 2),
+            "photo_question_after_ocr_ms_median": round(statistics.median(asks) * 1000, 1),
+            "photo_identifiers_read": [i.text for i in reading.identifiers]}
 
 
 if __name__ == "__main__":
