@@ -24,20 +24,14 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).upper()
 
 
-def main() -> None:
+def run(engine, items: list[dict], tmp: Path) -> tuple[dict, list[dict]]:
+    """Each label rendered as a photo, read and searched; the report and one row per item."""
     from photos import label_photo
 
-    from fieldkit.answering.engine import Engine
     from fieldkit.answering.events import Done
     from fieldkit.errors import BadInputError
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("questions")
-    parser.add_argument("--details")
-    args = parser.parse_args()
-    items = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line.strip()]
-    engine = Engine()
-    rows, tmp = [], Path(tempfile.mkdtemp())
+    rows = []
     for n, item in enumerate(items):
         if any(re.search(r"[\u3400-\u9fff]", line) for line in item["lines"]):
             rows.append({"id": item["id"], "skipped": "CJK text: no CJK font to render it"})
@@ -74,6 +68,18 @@ def main() -> None:
         "identifiers_read": f"{sum(len(r.get('read', [])) for r in answerable + unknown)}/{wanted}",
         "skipped": [r["id"] for r in rows if "skipped" in r],
     }
+    return report, rows
+
+
+def main() -> None:
+    from fieldkit.answering.engine import Engine
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("questions")
+    parser.add_argument("--details")
+    args = parser.parse_args()
+    items = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line.strip()]
+    report, rows = run(Engine(), items, Path(tempfile.mkdtemp()))
     print(json.dumps(report))
     if args.details:
         Path(args.details).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

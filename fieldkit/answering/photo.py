@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fieldkit.errors import BadInputError
 from fieldkit.text.normalize import identifier_pattern, query_terms, stems
+from fieldkit.text.normalize import identifiers as code_tokens
 from fieldkit.text.quantities import TOKEN_RE, is_identifier, read_unit
 
 READ_SIDE = 2000  # the longest side OCR reads (PP-OCR resizes to this anyway); bounds memory and time
@@ -29,12 +30,12 @@ _LABEL_RE = re.compile(r"^(?:P/?N|S/?N|NSN|SER(?:IAL)?\.?(?:N[O0]\.?)?|PART\s?(?
 # Labels of what is this one item's, never a manual's: serial, lot and batch numbers, quantities.
 _OWN_NUMBER_RE = re.compile(r"\b(?:S/?N|SER(?:IAL)?\.?(?:\s*N[O0]\.?)?|(?:LOT|BATCH|ROLL)(?:\s*N[O0]\.?)?|QTY|NET"
                             r"|DATE|MFD|DOM)[:#.\s]*$", re.IGNORECASE)
-_PART_LABEL_RE = re.compile(r"\b(?:P/?N|PART\s*(?:NO|NUMBER)|MODEL|TYPE|CODE|FAULT|ERROR|NSN|DWG|SPEC)\b[.:#\s]*$",
+_PART_LABEL_RE = re.compile(r"\b(?:P/?N|PART\s*(?:NO|NUMBER)|MODEL|TYPE|CODE|FAULT|ERROR|NSN|DWG|SPEC|SB|AD|ASB)\b[.:#\s]*$",
                             re.IGNORECASE)
 _VALUES_RE = re.compile(r"(\d+(?:\.\d+)?)([^\W\d_]+)")  # "26.4VDC5.0AH": values run together
 # Numbers that are identifiers only for the label before them ("S/N 48213", "PART NO. 23699").
 _LABELLED_NUMBER_RE = re.compile(
-    r"\b(?:P/?N|PART\s*(?:NO|NUMBER)|S/?N|SER(?:IAL)?(?:\s*NO)?|NSN|MODEL|TYPE|CODE|FAULT|ERROR|NO)\b[.:#\s]*"
+    r"\b(?:P/?N|PART\s*(?:NO|NUMBER)|S/?N|SER(?:IAL)?(?:\s*NO)?|NSN|MODEL|TYPE|CODE|FAULT|ERROR|NO|SB|AD|ASB)\b[.:#\s]*"
     r"(\d[\d-]{3,})", re.IGNORECASE)
 # zeros read as the letter O: "FK-DP-2O", "2OOGROUND", "FK-TN-O8"
 _ZERO_RE = re.compile(r"(?<=\d)[Oo]+(?=\d|[-/.]|$|[^\W\d_]{4,})|(?<=[\d-])[Oo](?=\d)")
@@ -251,9 +252,11 @@ def not_in_manuals(reading: PhotoReading) -> str:
 
 def assessed_question(question: str, reading: PhotoReading) -> str:
     """What answerability is judged on: the typed question and the identifiers the manuals know, or,
-    with neither, the photo's text (a placard's words)."""
+    with neither, the photo's words (a placard's) without its numbers and codes, which no manual
+    names (dates, batch numbers, and what OCR garbled: they are reported already)."""
     known = " ".join(i.text for i in sorted(reading.found, key=lambda i: i.mentions))
-    return " ".join(p for p in (question.strip(), known) if p) or " ".join(reading.text.split())
+    words = [w for w in reading.text.split() if not (code_tokens(w) or identifiers_in(w))]
+    return " ".join(p for p in (question.strip(), known) if p) or " ".join(words)
 
 
 def holds_identifier(reading: PhotoReading, passages) -> bool:
