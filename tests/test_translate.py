@@ -188,3 +188,18 @@ def test_a_clearly_spanish_question_is_answered_in_spanish_when_a_pack_is_instal
     assert run_cli("lang", "install", built_pack, env_home=fieldkit_home).returncode == 0
     after = json.loads(run_cli("ask", "--json", question, env_home=fieldkit_home).stdout)
     assert after["lang"] == "es" and after["lang_detected"] is True and after["translation"]["lang"] == "es"
+
+
+def test_translate_a_cited_page_for_reading(sample_library, fieldkit_home, built_pack):
+    from fieldkit.answering.evaluate import number_tokens
+
+    assert run_cli("lang", "install", built_pack, env_home=fieldkit_home).returncode == 0
+    out = run_cli("translate", "--to", "es", "--doc", "fk200-gpu-maintenance.pdf", "--page", "4", "--json",
+                  env_home=fieldkit_home)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert "FK-DP-20" in data["source"] and data["lang"] == "es"
+    assert set(number_tokens(data["text"])) <= set(number_tokens(data["source"]))
+    missing = run_cli("translate", "--to", "es", "--doc", "fk200-gpu-maintenance.pdf", "--page", "99",
+                      env_home=fieldkit_home)
+    assert missing.returncode == 5 and "has no page 99" in missing.stderr

@@ -56,9 +56,8 @@ class Engine:
     def __init__(self, library=None, embedder=None, llm=None, model: str | None = None, read_only: bool = False):
         from fieldkit.answering.retrieve import Retriever
         from fieldkit.library.catalog import Library
-        from fieldkit.models.embedder import Embedder
 
-        self.embedder = embedder or Embedder()
+        self.embedder = embedder or library_embedder(library)
         self.library = library or Library.open(self.embedder.id, self.embedder.dim, read_only=read_only)
         self.read_only = read_only or self.library.read_only
         self.retriever = Retriever(self.library, self.embedder)
@@ -286,11 +285,28 @@ class _Run:
 
 
 def open_library(read_only: bool = False, root=None):
-    """The library this fieldkit's embedder reads, opened without loading the embedder."""
+    """The library, opened without loading its embedder (a new one for the default embedder)."""
+    from fieldkit import paths
+    from fieldkit.library import manifest
     from fieldkit.library.catalog import Library
     from fieldkit.models.embedder import DIM, EMBEDDER_ID
 
-    return Library.open(EMBEDDER_ID, DIM, root=root, read_only=read_only)
+    root = root or paths.library_dir()
+    embedder_id, dim = manifest.recorded_embedder(root / "manifest.json") or (EMBEDDER_ID, DIM)
+    return Library.open(embedder_id, dim, root=root, read_only=read_only)
+
+
+def library_embedder(library=None, root=None):
+    """The embedder the library was built with (its manifest says); for a new library, the one
+    $FIELDKIT_EMBEDDER names (the default MiniLM, or ``multilingual``)."""
+    from fieldkit import paths
+    from fieldkit.library import manifest
+    from fieldkit.models.embedder import load_embedder
+
+    if library is not None:
+        return load_embedder(library.embedder_id)
+    recorded = manifest.recorded_embedder((root or paths.library_dir()) / "manifest.json")
+    return load_embedder(recorded[0] if recorded else None)
 
 
 def answer(question: str, engine: Engine | None = None, **kwargs) -> Iterator[Event]:

@@ -39,6 +39,7 @@ from fieldkit.answering.question import (
     with_shop_talk_spelled_out,
 )
 from fieldkit.answering.retrieve import named_documents
+from fieldkit.models.embedder import EMBEDDER_ID
 from fieldkit.text.language import detect_language
 from fieldkit.text.normalize import CJK_RE, content_words, identifiers, mostly_cjk, stems
 from fieldkit.text.quantities import UNIT_KINDS
@@ -59,7 +60,8 @@ class Signals:
 
     top_dense: float = 0.0  # best dense similarity among the top passages
     unknown_identifiers: tuple[str, ...] = ()  # identifiers no manual mentions
-    english: bool = True  # an English question over English passages: the similarity floor applies
+    english: bool = True  # an English question over English passages
+    floor: bool = True  # the similarity floor applies: English, and the embedder it was calibrated on
     has_passages: bool = True
     judged: bool = True  # coverage and value kinds apply (English words or Chinese character pairs)
     unknown_terms: tuple[str, ...] = ()  # key terms no manual uses (not common English words)
@@ -99,7 +101,8 @@ def signals(library, question: str, passages) -> Signals:
     language = detect_language(question)
     cjk = _mostly_cjk(close) or any(library.written_in_cjk(doc) for doc in named_documents(library, question)[0])
     english = language == "en" and not cjk
-    base = Signals(top, unknown, english, bool(passages), judged=english or (language == "zh" and cjk))
+    base = Signals(top, unknown, english, english and library.embedder_id == EMBEDDER_ID, bool(passages),
+                   judged=english or (language == "zh" and cjk))
     if not passages or unknown or not base.judged:
         return base
     weights, absent = _weights(library, key_terms(question))
@@ -139,7 +142,7 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
         if s.unknown_terms:
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}; {reason}"
         return True, reason + (f" (the closest do not mention {', '.join(s.missing_terms[:3])})" if s.missing_terms else "")
-    if s.english and s.top_dense < dense_floor:
+    if s.floor and s.top_dense < dense_floor:
         return True, f"no passage is close enough to the question (best similarity {s.top_dense:.2f})"
     return False, ""
 

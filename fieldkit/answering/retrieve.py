@@ -15,12 +15,13 @@ from fieldkit.answering.question import asks_for_figure, designators, with_shop_
 from fieldkit.library.records import Callout, Passage
 from fieldkit.text.callouts import CALLOUT_ORDER
 from fieldkit.text.language import detect_language
-from fieldkit.text.normalize import fts_query, phrase_key, stems, trigrams
+from fieldkit.text.normalize import fts_query, mostly_cjk, phrase_key, stems, trigrams
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60
 NAMED_DOC_BOOST = 1.5  # a question that names a manual's designator ("OH-58") prefers that manual
 FIGURE_POOL = 10  # a question asking for a picture looks this deep for a figure whose caption matches
+CROSS_SCRIPT_PLACES = 2  # of the top k, for a Chinese question's best passages in Latin-script manuals
 PHRASE_WEIGHT = 2.0  # exact identifier phrases read from a photo, against words and meaning (1.0 each)
 
 
@@ -52,9 +53,15 @@ class Retriever:
             applicable = self.library.applicable_documents(applies_to)
             docs = applicable if docs is None else docs & applicable
         text = with_shop_talk_spelled_out(query)  # "huey" also searches "UH-1", "CB" "circuit breaker"
+        named, named_by = named_documents(self.library, text) if docs is None else (set(), [])
+        if named and not any(t.isdigit() for t in named_by) and not mostly_cjk(query) and all(
+                self.library.written_in_cjk(d) for d in named):
+            # An English question naming a Chinese manual ("CCAR-91", not a bare "91"): its words cannot
+            # match that manual's, so the other manuals' passages would fill every list; it is searched
+            # in the manuals it names.
+            docs, named = frozenset(named), set()
         qvec = self.embedder.embed_one(text)
         dense = self._dense(qvec, docs)
-        named, named_by = named_documents(self.library, text) if docs is None else (set(), [])
         # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
         # stands for them.
         match = fts_query(_without(text, named_by))
@@ -75,6 +82,13 @@ class Retriever:
                     fused[cid] *= NAMED_DOC_BOOST
         wants_figure = asks_for_figure(query)
         top = sorted(fused, key=fused.get, reverse=True)[: max(k, FIGURE_POOL) if wants_figure else k]
+        across = self._across_scripts(query, qvec, docs)
+        if across:  # the last places go to the manuals written in the other script
+            ids = [c for c, _ in across]
+            top = [c for c in top[:k] if c not in ids][: k - len(ids)] + ids + [c for c in top[k:] if c not in ids]
+            dense = dense + across
+            for cid in ids:
+                fused.setdefault(cid, 0.0)  # found by meaning across scripts only: no fused score
         rows = self.library.chunk_rows(top)
         cosines = dict(dense)
         passages = []
@@ -109,6 +123,18 @@ class Retriever:
             allowed = {r["id"] for r in self.library.chunk_rows([i for i, _ in pairs]).values() if r["doc"] in docs}
             pairs = [p for p in pairs if p[0] in allowed]
         return pairs[: self.pool]
+
+    def _across_scripts(self, query: str, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
+        """A Chinese question's best passages, by meaning alone, in the manuals written in another script.
+        A multilingual embedder ranks passages in the question's own language above all others (e5:
+        for Chinese questions about English manuals every Chinese regulation outscored the English
+        page that answers), and BM25 and trigrams cannot match across scripts: those manuals get the
+        last CROSS_SCRIPT_PLACES places."""
+        if not getattr(self.embedder, "multilingual", False) or not mostly_cjk(query) or docs == frozenset():
+            return []
+        other = frozenset(d.name for d in self.library.documents() if not self.library.written_in_cjk(d.name))
+        other = other if docs is None else other & docs
+        return self._dense(qvec, other)[:CROSS_SCRIPT_PLACES] if other and other != docs else []
 
     def _vector(self, cid: int) -> np.ndarray:
         return self.library.vector_index().reconstruct(int(cid))

@@ -30,9 +30,12 @@ def detected_language(question: str) -> str | None:
     return lang if packs.find(MANUAL_LANGUAGE, lang) or packs.find(lang, MANUAL_LANGUAGE) else None
 
 
-def question_for_search(question: str, lang: str) -> QuestionForSearch:
+def question_for_search(question: str, lang: str, multilingual: bool = False) -> QuestionForSearch:
+    """``question`` as retrieval reads it: translated into the manuals' language where a pack is
+    installed, else as written. ``multilingual``: the library's embedder reads both languages."""
     if lang == MANUAL_LANGUAGE or packs.find(lang, MANUAL_LANGUAGE) is None:
-        how = "as asked" if lang == MANUAL_LANGUAGE else "as asked (cross-language BM25 and trigrams; no pack)"
+        dense = "the multilingual embedder, " if multilingual else ""
+        how = "as asked" if lang == MANUAL_LANGUAGE else f"as asked ({dense}cross-language BM25 and trigrams; no pack)"
         return QuestionForSearch(question, how)
     from fieldkit.translate.translator import Translator
 

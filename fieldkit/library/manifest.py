@@ -12,6 +12,18 @@ from fieldkit.errors import LibraryError
 from fieldkit.library.schema import SCHEMA_VERSION
 
 
+def recorded_embedder(path: Path) -> tuple[str, int] | None:
+    """(embedder id, dimension) the library whose manifest is at ``path`` was built with; None for
+    no library yet."""
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text())
+        return str(manifest["embedder"]), int(manifest["dim"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise LibraryError(f"library manifest {path} is unreadable ({exc}); restore it or use a new FIELDKIT_HOME") from exc
+
+
 def check(path: Path, embedder_id: str, dim: int) -> None:
     if not path.exists():
         return

@@ -1,4 +1,5 @@
-"""Sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, tokenized by `tokenizers`."""
+"""Sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, tokenized by `tokenizers` (the
+default); the multilingual backend is in ``e5``. ``load_embedder`` picks the one a library was built with."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from fieldkit import paths
 from fieldkit.errors import ModelError
 from fieldkit.models import weights
+from fieldkit.models.e5 import MULTILINGUAL_ID
 
 EMBEDDER_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIM = 384
@@ -19,6 +21,7 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 class Embedder:
     id = EMBEDDER_ID
     dim = DIM
+    multilingual = False
 
     def __init__(self, threads: int | None = None):
         from tokenizers import Tokenizer
@@ -70,3 +73,24 @@ class Embedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+BACKENDS = {"minilm": EMBEDDER_ID, "multilingual": MULTILINGUAL_ID}
+ENV_EMBEDDER = "FIELDKIT_EMBEDDER"
+
+
+def load_embedder(embedder_id: str | None = None):
+    """The embedder with ``embedder_id`` (the one a library was built with); without one, the backend
+    $FIELDKIT_EMBEDDER names (``minilm``, the default, or ``multilingual``)."""
+    if embedder_id is None:
+        name = os.environ.get(ENV_EMBEDDER, "minilm")
+        if name not in BACKENDS:
+            raise ModelError(f"{ENV_EMBEDDER}={name!r} is not an embedder; use one of {', '.join(BACKENDS)}")
+        embedder_id = BACKENDS[name]
+    if embedder_id == EMBEDDER_ID:
+        return Embedder()
+    if embedder_id == MULTILINGUAL_ID:
+        from fieldkit.models.e5 import MultilingualEmbedder
+
+        return MultilingualEmbedder()
+    raise ModelError(f"this fieldkit has no embedder {embedder_id!r}; the library was built by another version")

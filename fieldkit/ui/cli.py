@@ -73,17 +73,21 @@ def kiosk_set_pin(idle_minutes, log_path):
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--force", is_flag=True, help="Re-ingest even when the file is unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout.")
+@click.option("--embedder", "embedder_name", type=click.Choice(["minilm", "multilingual"]),
+              help="For a new library: minilm (default, English) or multilingual (e5-small: questions in "
+                   "other languages find English and Chinese pages). A library keeps the one it was built with.")
 @handle_errors
-def ingest(paths, force, as_json):
+def ingest(paths, force, as_json, embedder_name):
     """Add manuals (PDF, Markdown, HTML, S1000D XML; files or folders) to the library."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from fieldkit.answering.engine import library_embedder
     from fieldkit.ingest.pipeline import ingest_paths
     from fieldkit.library.catalog import Library
-    from fieldkit.models.embedder import Embedder
+    from fieldkit.models.embedder import BACKENDS, load_embedder
 
-    embedder = Embedder()
+    embedder = load_embedder(BACKENDS[embedder_name]) if embedder_name else library_embedder()
     library = Library.open(embedder.id, embedder.dim)
     console = Console(stderr=True)
     failures = 0
@@ -185,7 +189,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
         if batch or as_json:
             items = _questions(batch) if batch else [{"question": question}]
             for item in items:
-                item_lang, search = in_manual_language(item["question"], lang)
+                item_lang, search = in_manual_language(item["question"], lang, engine.embedder.multilingual)
                 events = engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to)
                 done = [e for e in events if isinstance(e, Done)][0]
                 out = answer_json(done.answer)
@@ -196,7 +200,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
                     out = {"id": item["id"], **out}
                 _print_json(out)
             return
-        question_lang, search = in_manual_language(question, lang)
+        question_lang, search = in_manual_language(question, lang, engine.embedder.multilingual)
         answer = render_answer(engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to))
         if question_lang and answer is not None:
             print_translation(translated(answer, question_lang, search))

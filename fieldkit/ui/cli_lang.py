@@ -9,13 +9,14 @@ from fieldkit.errors import UsageError
 from fieldkit.ui.cli_support import _err, _print_json, handle_errors
 
 
-def in_manual_language(question: str, lang: str | None):
+def in_manual_language(question: str, lang: str | None, multilingual: bool = False):
     """(the language to answer in, how retrieval reads the question): ``lang`` as given, else the
-    question's own when it is clear and a pack for it is installed, else none (no translation)."""
+    question's own when it is clear and a pack for it is installed, else none (no translation).
+    ``multilingual``: the library's embedder reads the question's language itself."""
     from fieldkit.answering.translation import QuestionForSearch, detected_language, question_for_search
 
     lang = lang or detected_language(question)
-    return lang, (question_for_search(question, lang) if lang else QuestionForSearch(question, "as asked"))
+    return lang, (question_for_search(question, lang, multilingual) if lang else QuestionForSearch(question, "as asked"))
 
 
 def translated(answer, lang: str, search) -> dict:
@@ -94,15 +95,21 @@ def lang_remove(code):
 
 
 @click.command()
-@click.argument("text", nargs=-1, required=True)
+@click.argument("text", nargs=-1)
 @click.option("--to", "to_code", required=True, help="Target language (an installed pack from --from to it).")
 @click.option("--from", "from_code", default="en", show_default=True)
+@click.option("--doc", help="Translate a page of this manual (with --page) instead of TEXT.")
+@click.option("--page", type=int, help="The 1-based page of --doc (as search and ask cite it).")
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
-def translate(text, to_code, from_code, as_json):
-    """Translate TEXT (a search hit, a section) for reading; numbers, units and codes are checked."""
+def translate(text, to_code, from_code, doc, page, as_json):
+    """Translate TEXT, or a cited page (--doc F --page N), for reading; numbers, units and codes are checked."""
     from fieldkit.translate.translator import Translator
 
+    if doc or page:
+        text = [_page_text(doc, page)]
+    if not text:
+        raise UsageError("give TEXT to translate, or --doc FILE --page N")
     result = Translator.for_pair(from_code, to_code).translate(" ".join(text))
     if as_json:
         _print_json({"source": result.source, "text": result.text, "lang": to_code, "engine": result.engine,
@@ -111,3 +118,15 @@ def translate(text, to_code, from_code, as_json):
     click.echo(result.text)
     if result.untranslated:
         _err(f"{len(result.untranslated)} sentence(s) left as written: a number or code did not survive translation")
+
+
+def _page_text(doc: str | None, page: int | None) -> str:
+    from fieldkit.answering.engine import open_library
+
+    if not (doc and page):
+        raise UsageError("--doc and --page go together: the manual's file name and a 1-based page")
+    library = open_library(read_only=True)
+    text = library.page_text(doc, page)
+    if text is None:
+        raise UsageError(f"{doc} has no page {page} in the library (see `fieldkit manuals show {doc}`)")
+    return text

@@ -218,7 +218,7 @@ class FieldkitApp(App):
         if self.lang != "en" and question:  # read in the manual's language where a pack for it is installed
             from fieldkit.answering.translation import question_for_search
 
-            question = question_for_search(question, self.lang).text
+            question = question_for_search(question, self.lang, self.engine.embedder.multilingual).text
         try:
             reading = self.engine.read_photo(photo) if photo else None  # OCR: slow, so here
         except FieldkitError as exc:
