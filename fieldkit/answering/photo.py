@@ -27,16 +27,15 @@ GLUED_RUN = 6  # letters in a row, not a word the manuals or English know: words
 _LABEL_RE = re.compile(r"^(?:P/?N|S/?N|NSN|SER(?:IAL)?\.?(?:N[O0]\.?)?|PART\s?(?:NO|NUMBER)\.?|MODEL|TYPE|CODE|FAULT"
                        r"|ERROR|(?:LOT|BATCH|ROLL)\.?(?:N[O0]\.?)?|QTY|NET|N[O0]\.?(?=\d))[:#.]?(?=[A-Z0-9])",
                        re.IGNORECASE)
-# Labels of what is this one item's, never a manual's: serial, lot and batch numbers, quantities.
-_OWN_NUMBER_RE = re.compile(r"\b(?:S/?N|SER(?:IAL)?\.?(?:\s*N[O0]\.?)?|(?:LOT|BATCH|ROLL)(?:\s*N[O0]\.?)?|QTY|NET"
-                            r"|DATE|MFD|DOM)[:#.\s]*$", re.IGNORECASE)
-_PART_LABEL_RE = re.compile(r"\b(?:P/?N|PART\s*(?:NO|NUMBER)|MODEL|TYPE|CODE|FAULT|ERROR|NSN|DWG|SPEC|SB|AD|ASB)\b[.:#\s]*$",
-                            re.IGNORECASE)
-_VALUES_RE = re.compile(r"(\d+(?:\.\d+)?)([^\W\d_]+)")  # "26.4VDC5.0AH": values run together
+# What a plate prints before a part's number, and before what is this one item's own (serial, lot and
+# batch numbers, quantities, dates: no manual is expected to name those).
+_PART = r"P/?N|PART\s*(?:NO|NUMBER)|MODEL|TYPE|CODE|FAULT|ERROR|NSN|DWG|SPEC|SB|AD|ASB"
+_OWN = r"S/?N|SER(?:IAL)?\.?(?:\s*N[O0]\.?)?|(?:LOT|BATCH|ROLL)(?:\s*N[O0]\.?)?|QTY|NET|DATE|MFD|DOM"
+_PART_LABEL_RE = re.compile(rf"\b(?:{_PART})\b[.:#\s]*$", re.IGNORECASE)
+_OWN_NUMBER_RE = re.compile(rf"\b(?:{_OWN})[:#.\s]*$", re.IGNORECASE)
 # Numbers that are identifiers only for the label before them ("S/N 48213", "PART NO. 23699").
-_LABELLED_NUMBER_RE = re.compile(
-    r"\b(?:P/?N|PART\s*(?:NO|NUMBER)|S/?N|SER(?:IAL)?(?:\s*NO)?|NSN|MODEL|TYPE|CODE|FAULT|ERROR|NO|SB|AD|ASB)\b[.:#\s]*"
-    r"(\d[\d-]{3,})", re.IGNORECASE)
+_LABELLED_NUMBER_RE = re.compile(rf"\b(?:{_PART}|{_OWN}|NO)\b[.:#\s]*(\d[\d-]{{3,}})", re.IGNORECASE)
+_VALUES_RE = re.compile(r"(\d+(?:\.\d+)?)([^\W\d_]+)")  # "26.4VDC5.0AH": values run together
 # zeros read as the letter O: "FK-DP-2O", "2OOGROUND", "FK-TN-O8"
 _ZERO_RE = re.compile(r"(?<=\d)[Oo]+(?=\d|[-/.]|$|[^\W\d_]{4,})|(?<=[\d-])[Oo](?=\d)")
 

@@ -70,7 +70,9 @@ class Retriever:
         # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
         foreign = detect_language(query) != "en"
         grams = self.library.trigram_search(trigrams(query), self.pool, docs) if foreign and docs != frozenset() else []
-        exact = self.library.fts(" OR ".join(f'"{p}"' for p in phrases), self.pool, docs) if phrases and docs != frozenset() else []
+        exact = []
+        if phrases and docs != frozenset():
+            exact = self.library.fts(" OR ".join(f'"{p}"' for p in phrases), self.pool, docs)
         fused: dict[int, float] = {}
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams), (PHRASE_WEIGHT, exact)):
             for rank, (cid, _) in enumerate(ranking):

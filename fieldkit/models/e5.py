@@ -36,8 +36,9 @@ class MultilingualEmbedder:
         """L2-normalised float32 passage vectors, one row per text."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
+            batch = list(texts[start:start + batch_size])
             with self._lock:
-                out[start:start + batch_size] = self._model.encode(list(texts[start:start + batch_size]), is_query=False)
+                out[start:start + batch_size] = self._model.encode(batch, is_query=False)
         return out
 
     def embed_one(self, text: str) -> np.ndarray:

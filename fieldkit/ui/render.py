@@ -38,7 +38,8 @@ def photo_lines(reading) -> list[str]:
     lines = ["Read from the photo (check against the plate):"]
     for i in reading.identifiers:
         where = "" if i.in_manuals is None else ("" if i.in_manuals else f" - {i.text} is not in the loaded manuals")
-        lines.append(f"  {i.text}  (OCR {i.confidence:.2f}){where}")
+        read_as = f", read as {i.read_as}" if i.read_as else ""
+        lines.append(f"  {i.text}  (OCR {i.confidence:.2f}{read_as}){where}")
     return lines
 
 
