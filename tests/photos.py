@@ -6,14 +6,15 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
 
 def label_photo(path: Path, lines: list[str], *, angle: float = 8.0, skew: float = 0.08, blur: float = 1.2,
                 noise: int = 18, quality: int = 40, size: tuple[int, int] = (1600, 1200), seed: int = 7,
-                glare: bool = True, exif_orientation: int | None = None, font: str | None = None) -> Path:
+                glare: bool = True, exif_orientation: int | None = None, font: str | None = None,
+                light: float = 1.0) -> Path:
     """A photo of a metal plate carrying ``lines``, on a plain background. ``font``: a TrueType file
-    (Pillow's own font by default)."""
+    (Pillow's own font by default); ``light`` below 1 darkens it (a hangar at night)."""
     rng = random.Random(seed)
     font = ImageFont.truetype(font, 46) if font else ImageFont.load_default(size=46)
     width = max(int(font.getlength(line)) for line in lines) + 120
@@ -35,7 +36,7 @@ def label_photo(path: Path, lines: list[str], *, angle: float = 8.0, skew: float
         spot = Image.new("L", size, 0)
         ImageDraw.Draw(spot).ellipse([size[0] * 0.62, size[1] * 0.1, size[0] * 0.8, size[1] * 0.3], fill=120)
         photo = Image.composite(Image.new("RGB", size, (255, 255, 250)), photo, spot.filter(ImageFilter.GaussianBlur(40)))
-    photo = photo.filter(ImageFilter.GaussianBlur(blur))
+    photo = ImageEnhance.Brightness(photo.filter(ImageFilter.GaussianBlur(blur))).enhance(light)
     pixels = photo.load()
     for _ in range(size[0] * size[1] // 6):
         x, y = rng.randrange(size[0]), rng.randrange(size[1])

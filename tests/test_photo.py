@@ -18,6 +18,7 @@ LABELS = [
     (["FAULT", "E-204"], "E-204", 5, {"angle": -14, "blur": 1.6}),
     (["OIL FILTER", "P/N FK-OF-118"], "FK-OF-118", 3, {"exif_orientation": 6, "quality": 30}),
     (["VOLTAGE REGULATOR", "FK-VR-7"], "FK-VR-7", 5, {"angle": 5, "skew": 0.15, "noise": 30}),
+    (["OUTPUT TERMINAL NUT", "P/N FK-TN-08"], "FK-TN-08", 4, {"light": 0.4, "noise": 24}),  # low light
 ]
 
 
