@@ -131,3 +131,15 @@ class DocumentInfo:
     ingested_at: str
     revision: str | None = None
     format: str = "pdf"
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One line of `fieldkit doctor`: what was checked, whether it passed, and what was found."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def to_json(self) -> dict:
+        return asdict(self)

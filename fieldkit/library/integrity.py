@@ -1,0 +1,45 @@
+"""Is the library whole? The catalog (SQLite's own check), the FAISS file against the catalog it
+claims to index, the figure files the catalog names, the manifest against the embedder."""
+
+from __future__ import annotations
+
+from fieldkit.library.records import HealthCheck
+
+
+def check_library(library) -> list[HealthCheck]:
+    """The library's checks, each a HealthCheck (nothing is repaired or written)."""
+    checks = []
+    problems = [r[0] for r in library.db.execute("PRAGMA quick_check").fetchall() if r[0] != "ok"]
+    docs, chunks = (library.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "chunks"))
+    checks.append(HealthCheck("catalog", not problems,
+                              f"{library.root / 'catalog.db'}: {docs} manuals, {chunks} chunks" if not problems
+                              else f"{library.root / 'catalog.db'} is damaged ({problems[0]}); restore it or re-ingest"))
+    checks.append(_vectors(library, chunks))
+    rows = library.db.execute("SELECT image_path, thumb_path FROM figures").fetchall()
+    missing = [p for row in rows for p in row if not (library.root / p).is_file()]
+    checks.append(HealthCheck("figures", not missing, f"{len(rows)} figures, their images present" if not missing
+                              else f"{len(missing)} figure files missing (first: {library.root / missing[0]}); "
+                                   "re-ingest the manuals they belong to"))
+    return checks
+
+
+def _vectors(library, chunks: int) -> HealthCheck:
+    """The cached FAISS file of the catalog's generation indexes exactly the catalog's chunks."""
+    import faiss
+    import numpy as np
+
+    path = library.root / f"vectors-{library.generation()}.faiss"
+    if not path.exists():
+        return HealthCheck("vectors", True, f"no cached index for generation {library.generation()}: "
+                                            "it is rebuilt from the catalog when first searched")
+    try:
+        index = faiss.read_index(str(path))
+        ids = np.sort(faiss.vector_to_array(index.id_map)) if hasattr(index, "id_map") else None
+    except RuntimeError as exc:
+        return HealthCheck("vectors", False, f"{path} is unreadable ({exc}); delete it (it is rebuilt)")
+    expected = np.array([r[0] for r in library.db.execute("SELECT id FROM chunks ORDER BY id").fetchall()],
+                        dtype=np.int64)
+    same = index.d == library.dim and index.ntotal == chunks and ids is not None and np.array_equal(ids, expected)
+    return HealthCheck("vectors", same, f"{path.name}: {index.ntotal} vectors for {chunks} chunks" if same else
+                       f"{path} does not index this catalog ({index.ntotal} vectors of dimension {index.d} for "
+                       f"{chunks} chunks); delete it (it is rebuilt from the catalog)")
