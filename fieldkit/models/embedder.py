@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from fieldkit import paths
-from fieldkit.errors import ModelError
+from fieldkit.errors import LibraryError, ModelError
 from fieldkit.models import weights
 from fieldkit.models.e5 import MULTILINGUAL_ID
 
@@ -93,4 +93,5 @@ def load_embedder(embedder_id: str | None = None):
         from fieldkit.models.e5 import MultilingualEmbedder
 
         return MultilingualEmbedder()
-    raise ModelError(f"this fieldkit has no embedder {embedder_id!r}; the library was built by another version")
+    raise LibraryError(f"the library was built with embedder {embedder_id!r}, which this fieldkit does not have; "
+                       "vectors cannot be mixed: ingest into a new library (set FIELDKIT_HOME) or remove this one")
