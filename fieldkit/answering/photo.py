@@ -15,6 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from fieldkit.answering.question import is_english_word
 from fieldkit.errors import BadInputError
 from fieldkit.text.normalize import identifier_pattern, query_terms, stems
 from fieldkit.text.normalize import identifiers as code_tokens
@@ -156,7 +157,7 @@ def interpret(reading: PhotoReading, known_word=None) -> PhotoReading:
     for row in rows(list(reading.boxes)):
         words = []
         for box in row:
-            spaced = respaced(box.text, known_word or _english_word)
+            spaced = respaced(box.text, known_word or is_english_word)
             for ident in identifiers_in(spaced):
                 before = " ".join([*words, spaced.split(ident)[0]])
                 own = bool(_OWN_NUMBER_RE.search(before))
@@ -206,12 +207,6 @@ def _words(run: str, known_word) -> str:
     return " ".join(words)
 
 
-def _english_word(word: str) -> bool:
-    from fieldkit.answering.question import _english_ranks
-
-    return word.lower() in _english_ranks()
-
-
 def identifiers_in(text: str) -> list[str]:
     """Part/serial numbers, designators and codes in a line of label text, as printed."""
     found = [t.strip(".-/") for t in TOKEN_RE.findall(text) if is_identifier(t.strip(".-/"))]
@@ -228,7 +223,7 @@ def identifier_phrase(identifier: str) -> str:
 def look_up(library, reading: PhotoReading) -> PhotoReading:
     """The reading interpreted with the library's words, each identifier marked as mentioned by a
     loaded manual (as a whole token, however the manual spaces or hyphenates it), or not."""
-    reading = interpret(reading, lambda w: library.term_count(w) > 0 or _english_word(w))
+    reading = interpret(reading, lambda w: library.term_count(w) > 0 or is_english_word(w))
     marked = []
     for ident in reading.identifiers:
         known = library.mentions_identifier(ident.text)

@@ -142,6 +142,11 @@ def _english_ranks() -> dict[str, int]:
         return {w.strip(): i + 1 for i, w in enumerate(fh) if w.strip()}
 
 
+def is_english_word(word: str) -> bool:
+    """Is ``word`` (or its singular) in the general English word list?"""
+    return english_rank(word) <= len(_english_ranks())
+
+
 def english_rank(word: str) -> int:
     """How common ``word`` is in general English (1 = most common); words outside the list rank last."""
     ranks = _english_ranks()

@@ -128,12 +128,17 @@ class Reads:
         return any(pattern.search(row[0]) for row in rows)
 
     def written_in_cjk(self, doc: str) -> bool:
-        """Is manual ``doc`` written mostly in Chinese or Japanese characters (judged on its first chunks)?"""
+        """Is manual ``doc`` written mostly in Chinese or Japanese characters (judged on its first chunks;
+        remembered until the library changes: retrieval asks it for every manual on some questions)?"""
         from fieldkit.text.normalize import mostly_cjk
 
-        rows = self.db.execute("SELECT chunks.text FROM chunks JOIN documents ON documents.id = chunks.doc_id "
-                               "WHERE documents.name = ? ORDER BY chunks.ordinal LIMIT 30", [doc]).fetchall()
-        return mostly_cjk("".join(row[0] for row in rows))
+        key = (doc, self.generation())
+        cache = self.__dict__.setdefault("_script_cache", {})
+        if key not in cache:
+            rows = self.db.execute("SELECT chunks.text FROM chunks JOIN documents ON documents.id = chunks.doc_id "
+                                   "WHERE documents.name = ? ORDER BY chunks.ordinal LIMIT 30", [doc]).fetchall()
+            cache[key] = mostly_cjk("".join(row[0] for row in rows))
+        return cache[key]
 
     def following_text(self, chunk_id: int) -> str:
         """The text of the chunk after ``chunk_id`` in its manual when it continues the same section

@@ -211,7 +211,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
 
 
 def _ask_photo(engine, image: str, question: str, as_json: bool, session, options: dict) -> None:
-    """``ask --image``: the photo read, then the answer (in the question's words when typed)."""
+    """``ask --image``: what the photo says, then the answer about it (and the typed words, if any)."""
     from fieldkit.answering.events import Done
 
     events = engine.answer(question, session=session, photo=engine.read_photo(image), **options)
