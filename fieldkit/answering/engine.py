@@ -41,6 +41,7 @@ from fieldkit.answering.prompt import build_messages
 from fieldkit.answering.quotes import key_quotes
 from fieldkit.answering.session import Session, Turn
 from fieldkit.errors import ModelError
+from fieldkit.library.packs import installed
 from fieldkit.library.records import Passage
 from fieldkit.text.language import detect_language
 
@@ -61,6 +62,8 @@ class Engine:
         self.library = library or Library.open(self.embedder.id, self.embedder.dim, read_only=read_only)
         self.read_only = read_only or self.library.read_only
         self.retriever = Retriever(self.library, self.embedder)
+        pack = installed(self.library.root)
+        self.manuals_as_of = pack.as_of() if pack else ""  # shown with every answer
         self._llm = llm
         self._model = model
         self._llm_lock = threading.Lock()
@@ -113,7 +116,8 @@ class Engine:
         (which may be empty)."""
         if photo is not None and any(i.in_manuals is None for i in photo.identifiers):
             photo = look_up(self.library, photo)
-        run = _Run(question, session, cancel or threading.Event(), time.perf_counter(), log=log, photo=photo)
+        run = _Run(question, session, cancel or threading.Event(), time.perf_counter(), log=log, photo=photo,
+                   manuals_as_of=self.manuals_as_of)
         try:
             yield from self._answer(run, k, doc, generate, applies_to)
         finally:
@@ -236,6 +240,7 @@ class _Run:
     start: float
     log: bool = True
     photo: PhotoReading | None = None
+    manuals_as_of: str = ""
     subject: str = ""  # what a photo question asks about, in words (its typed words and identifiers)
     timings: dict = field(default_factory=dict)
     passages: tuple[Passage, ...] | None = None
@@ -281,7 +286,8 @@ class _Run:
             self.question, refused, () if refused else self.cited, self.warnings, self.figures, self.model,
             dict(self.timings), generated=self.generated.strip(), removed=tuple(self.removed), quotes=self.quotes,
             reason=self.evidence.reason if refused else "", related=self.related, evidence=self.evidence,
-            other_warnings=self.other_warnings, status=status, error=self.error, photo=self.photo)
+            other_warnings=self.other_warnings, status=status, error=self.error, photo=self.photo,
+            manuals_as_of=self.manuals_as_of)
 
 
 def open_library(read_only: bool = False, root=None):

@@ -45,6 +45,7 @@ class Answer:
     status: str = "answered"  # one of STATUSES: cancelled by the asker, abandoned when the stream was dropped
     error: str = ""  # what failed on the way (the model could not load), the answer being retrieval-only
     photo: PhotoReading | None = None  # what was read from a photo asked with
+    manuals_as_of: str = ""  # "manuals as of <date>, pack <name> <revision>" when the library came from a pack
 
     def asked(self) -> str:
         """The question as the audit log keeps it: typed words, and what a photo said."""
@@ -70,6 +71,7 @@ class Answer:
             "related": [p.citation() for p in self.related],
             "other_warnings": [w.to_json() for w in self.other_warnings],
             "error": self.error,
+            "manuals_as_of": self.manuals_as_of,
             **({"image": self.photo.to_json()} if self.photo is not None else {}),
         }
 

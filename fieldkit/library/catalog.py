@@ -23,6 +23,7 @@ from fieldkit import paths
 from fieldkit.errors import LibraryError
 from fieldkit.library import manifest
 from fieldkit.library.asklog import AskLog
+from fieldkit.library.packs import finish_interrupted
 from fieldkit.library.reads import Reads
 from fieldkit.library.records import CalloutBlock, Chunk, DocumentInfo, FigureImage, Page
 from fieldkit.library.schema import migrate
@@ -47,6 +48,8 @@ class Library(Reads, AskLog):
 
     @classmethod
     def open(cls, embedder_id: str, dim: int, root: Path | None = None, read_only: bool = False) -> "Library":
+        if (root is None or root == paths.library_dir()) and not read_only:
+            finish_interrupted(paths.home())  # a pack install cut short between its two renames
         root = root or paths.library_dir()
         if read_only and not (root / "catalog.db").is_file():
             raise LibraryError(f"no library at {root}; ingest manuals first (`fieldkit ingest PATH`)")

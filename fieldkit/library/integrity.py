@@ -3,6 +3,7 @@ claims to index, the figure files the catalog names, the manifest against the em
 
 from __future__ import annotations
 
+from fieldkit.library.packs import check_installed
 from fieldkit.library.records import HealthCheck
 
 
@@ -20,7 +21,7 @@ def check_library(library) -> list[HealthCheck]:
     checks.append(HealthCheck("figures", not missing, f"{len(rows)} figures, their images present" if not missing
                               else f"{len(missing)} figure files missing (first: {library.root / missing[0]}); "
                                    "re-ingest the manuals they belong to"))
-    return checks
+    return checks + check_installed(library.root)
 
 
 def _vectors(library, chunks: int) -> HealthCheck:

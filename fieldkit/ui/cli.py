@@ -11,6 +11,7 @@ import click
 from fieldkit import __version__
 from fieldkit.errors import BadInputError, UsageError
 from fieldkit.ui.cli_doctor import doctor
+from fieldkit.ui.cli_pack import pack_group
 from fieldkit.ui.cli_lang import in_manual_language, lang_group, print_translation, translate, translated
 from fieldkit.ui.cli_support import _engine, _err, _print_json, _questions, _search_json, handle_errors
 from fieldkit.ui.render import answer_json, cite_short, photo_lines, render_answer
@@ -370,6 +371,7 @@ def eval_cmd(questions, k, no_generate, model, calibrate, as_json, details):
 cli.add_command(lang_group)
 cli.add_command(translate)
 cli.add_command(doctor)
+cli.add_command(pack_group)
 
 
 def main() -> None:

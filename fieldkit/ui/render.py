@@ -46,7 +46,8 @@ def photo_lines(reading) -> list[str]:
 def answer_text(answer: Answer) -> str:
     """The whole answer as plain text: what `ask --json` puts in "answer"."""
     photo = photo_lines(answer.photo) if answer.photo is not None else []
-    return "\n".join(photo + [_answer_text(answer)])
+    as_of = [f"({answer.manuals_as_of})"] if answer.manuals_as_of else []
+    return "\n".join(photo + [_answer_text(answer)] + as_of)
 
 
 def _answer_text(answer: Answer) -> str:
@@ -109,6 +110,8 @@ def render_answer(events):
         elif isinstance(event, Done):
             if citations is not None:
                 _sources(citations)
+            if event.answer.manuals_as_of:
+                click.secho(f"({event.answer.manuals_as_of})", dim=True)
             t = event.answer.timings_ms
             click.echo(f"(retrieve {t.get('retrieve')} ms, first token {t.get('first_token')} ms, "
                        f"total {t.get('total')} ms)", err=True)

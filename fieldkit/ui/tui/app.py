@@ -129,6 +129,7 @@ class FieldkitApp(App):
         self.engine_factory, self.session, self.generate, self.log_answers = engine_factory, session, generate, log
         self.save_session = save_session
         self.engine = None
+        self.library_line = "0 manuals"
         self.pending: str | None = None  # asked before the engine was ready
         self.cancel_event = threading.Event()
         self.ask_id = 0
@@ -176,7 +177,8 @@ class FieldkitApp(App):
             return
         self.engine = message.engine
         docs = self.engine.library.documents()
-        self.sub_title = f"{len(docs)} manuals"
+        as_of = f" ({self.engine.manuals_as_of})" if self.engine.manuals_as_of else ""  # when from a pack
+        self.sub_title = self.library_line = f"{len(docs)} manuals{as_of}"
         if not docs:
             self.query_one(AnswerView).status("The library is empty: add manuals with `fieldkit ingest PATH`.")
         if self.pending:
@@ -184,8 +186,7 @@ class FieldkitApp(App):
             self.ask(question)
 
     def on_model_status(self, message: ModelStatus) -> None:
-        docs = len(self.engine.library.documents()) if self.engine else 0
-        self.sub_title = f"{docs} manuals; {message.text}"
+        self.sub_title = f"{self.library_line}; {message.text}"
 
     # -- asking ------------------------------------------------------------------------------------
 
