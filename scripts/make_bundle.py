@@ -56,12 +56,16 @@ def slim_llama_wheel(wheel: Path, work: Path) -> Path:
     for junk in ("lib", "include", "bin"):  # CMake's install tree beside the package: nothing imports it
         shutil.rmtree(tree / junk, ignore_errors=True)
     libdir = tree / "llama_cpp" / "lib"
-    for lib in sorted(libdir.iterdir()):
-        name = lib.name
-        soname = re.fullmatch(r"(lib[\w-]+\.so)\.\d+", name)
-        keep = name in LOADED_BY_CTYPES or (soname is not None and soname.group(1) not in LOADED_BY_CTYPES)
-        if not keep:
-            lib.unlink()
+    copies: dict[str, list[Path]] = {}
+    for lib in libdir.glob("lib*.so*"):
+        copies.setdefault(re.sub(r"(\.so)(\.\d+)*$", r"\1", lib.name), []).append(lib)
+    for base, libs in copies.items():
+        names = {lib.name for lib in libs}
+        # ctypes opens libllama.so / libmtmd.so; the others are found by soname (libggml.so.0), where one is set
+        keep = base if base in LOADED_BY_CTYPES or f"{base}.0" not in names else f"{base}.0"
+        for lib in libs:
+            if lib.name != keep:
+                lib.unlink()
     # libmtmd asks for libllama by its soname; the one copy kept has the name ctypes opens.
     mtmd = libdir / "libmtmd.so"
     if mtmd.exists():
