@@ -35,6 +35,8 @@ test: install system-tools
 
 # The kiosk's unit files are checked with systemd-analyze (Debian's systemd package).
 system-tools:
+	@command -v strace >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends strace) \
+		|| { echo "install Debian's strace package to test that no process opens a socket" >&2; exit 1; }
 	@command -v systemd-analyze >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd) \
 		|| { echo "install Debian's systemd package (systemd-analyze) to test the kiosk units" >&2; exit 1; }
 
