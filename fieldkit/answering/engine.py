@@ -211,6 +211,9 @@ class Engine:
                     return
             for sentence in guard.split_sentences(buffer):
                 yield from run.checked(sentence)
+        except ModelError as exc:  # the quotes already sent are the answer
+            run.error = exc.message
+            yield Failed(exc.message)
         finally:
             stream.close()  # releases the model for the next answer at once
 

@@ -87,8 +87,12 @@ class Session:
         path = paths.sessions_dir() / f"{name}.json"
         if not path.exists():
             return cls(name)
-        data = json.loads(path.read_text())
-        return cls(name, [Turn(**t) for t in data.get("turns", [])])
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(name, [Turn(**t) for t in data.get("turns", [])])
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise UsageError(f"session {name}: {path} is unreadable ({exc}); delete it or use another session "
+                             "name") from exc
 
     def save(self) -> None:
         folder = paths.sessions_dir()

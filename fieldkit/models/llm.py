@@ -52,7 +52,11 @@ class LocalLLM:
                 messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.1,
                 stream=True, stop=stop,
             )
-            for chunk in stream:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+            try:
+                for chunk in stream:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except ValueError as exc:  # llama-cpp-python: "Requested tokens (N) exceed context window of M"
+                raise ModelError(f"the question and passages do not fit the model's context ({exc}); "
+                                 "ask a shorter question") from exc

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from fieldkit import paths
 from fieldkit.errors import FieldkitError, UsageError
 
 
@@ -25,6 +26,11 @@ def handle_errors(fn):
         except FieldkitError as exc:
             _err(f"error: {exc.message}")
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a folder that cannot be made or written (FIELDKIT_HOME, a read-only disk)
+            where = exc.filename or "a file"
+            _err(f"error: {where}: {exc.strerror or exc}; check that FIELDKIT_HOME ({paths.home()}) is a folder "
+                 "you can write, and that the disk has room")
+            sys.exit(1)
         except KeyboardInterrupt:
             _err("interrupted; the library keeps its previous state")
             sys.exit(130)
