@@ -17,16 +17,19 @@ MAX_BYTES = 20 * 1024 * 1024
 BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "figcaption", "img", "dt", "dd", "pre"}
 
 
-def extract_html(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureImage], dict]:
+def extract_html(path: Path, figure_dir: Path, warnings: list[str] | None = None
+                 ) -> tuple[list[Page], list[FigureImage], dict]:
     from lxml import html
 
+    warn = warnings if warnings is not None else []
     if path.stat().st_size > MAX_BYTES:
         raise BadInputError(path, f"HTML file is over the {MAX_BYTES // 1024 // 1024} MB limit")
     data = path.read_bytes()
     try:
         source = data.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         source = data.decode("cp1252", errors="replace")  # older manuals saved by Windows tools
+        warn.append(f"text is not valid UTF-8 (first bad byte at offset {exc.start}); read as Windows-1252")
     try:
         root = html.document_fromstring(source)
     except Exception as exc:  # lxml raises ParserError for empty or undecodable documents
@@ -53,7 +56,7 @@ def extract_html(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureI
             blocks.append(Block("caption", _text(el), 1))
         elif tag == "li":
             parent = el.getparent()
-            marker = f"{list(parent).index(el) + int(parent.get('start', 1))}." if parent.tag == "ol" else "-"
+            marker = f"{list(parent).index(el) + _start(parent)}." if parent.tag == "ol" else "-"
             text = _text(el)
             blocks.append(Block("callout" if callout_kind(text) else "step", f"{marker} {text}", 1,
                                 callout=callout_kind(text) or ""))
@@ -65,8 +68,16 @@ def extract_html(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureI
     if not blocks:
         raise BadInputError(path, "no text found in the HTML file; nothing was added")
     title = root.findtext(".//title") or next((b.text for b in blocks if b.kind == "heading"), path.stem)
-    figures = save_local_images(path, images, figure_dir, blocks)
+    figures = save_local_images(path, images, figure_dir, blocks, warn)
     return [Page(1, None, "\n".join(b.text for b in blocks), tuple(blocks))], figures, {"Title": title.strip()}
+
+
+def _start(ol) -> int:
+    """The number an <ol> starts at; 1 when its start attribute is not a number."""
+    try:
+        return int(ol.get("start", 1))
+    except ValueError:
+        return 1
 
 
 def _inside_block(el) -> bool:

@@ -13,13 +13,25 @@ from fieldkit.library.records import Block, FigureImage, Page
 from fieldkit.text.callouts import callout_kind
 
 
-def extract_markdown(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureImage], dict]:
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def extract_markdown(path: Path, figure_dir: Path, warnings: list[str] | None = None
+                     ) -> tuple[list[Page], list[FigureImage], dict]:
     from markdown_it import MarkdownIt
 
+    warn = warnings if warnings is not None else []
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise BadInputError(path, f"Markdown file is {size // 1024 // 1024} MB, over the {MAX_BYTES // 1024 // 1024} MB limit")
+    data = path.read_bytes()
     try:
-        source = path.read_text(encoding="utf-8")
+        source = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadInputError(path, f"not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+        source = data.decode("utf-8", errors="replace")
+        bad = source.count("\ufffd")
+        warn.append(f"text is not all valid UTF-8 (first bad byte at offset {exc.start}); {bad} character(s) "
+                    "shown as \ufffd; save the file as UTF-8")
     if not source.strip():
         raise BadInputError(path, "file has no text; nothing to ingest")
     tokens = MarkdownIt("commonmark").enable("table").parse(source)
@@ -60,7 +72,7 @@ def extract_markdown(path: Path, figure_dir: Path) -> tuple[list[Page], list[Fig
                 blocks.append(Block(_kind(text, "para"), text.strip(), 1))
         i += 1
     blocks = _merge_callout_headings(blocks)
-    figures = save_local_images(path, images, figure_dir, blocks)
+    figures = save_local_images(path, images, figure_dir, blocks, warn)
     page = Page(1, None, source, tuple(blocks))
     meta = {"Title": next((b.text for b in blocks if b.kind == "heading"), path.stem)}
     return [page], figures, meta

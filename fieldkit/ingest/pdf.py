@@ -7,7 +7,7 @@ import statistics
 from pathlib import Path
 
 from fieldkit.errors import BadInputError
-from fieldkit.ingest.figures import save_figure
+from fieldkit.ingest.figures import MAX_IMAGE_PIXELS, MAX_RENDER_PIXELS, largest_image, page_crop, render, save_figure
 from fieldkit.ingest.structure import clean_text, find_page_label, lines_to_blocks
 from fieldkit.library.records import FigureImage, Page
 
@@ -47,43 +47,70 @@ def open_pdf(path: Path):
         raise BadInputError(path, f"PDF cannot be read ({exc}); the file may be damaged") from exc
 
 
-def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True
+def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True, warnings: list[str] | None = None
                 ) -> tuple[list[Page], list[FigureImage], dict]:
     """Pages with blocks, figures (images written under ``figure_dir``) and document metadata.
 
     Each page's text layer is checked (``textlayer``): one-word-per-line layers are rejoined by
     layout, and scans or garbled layers are OCRed, keeping whichever text scores better.
-    ``progress(stage, done, total)`` is told about OCR as it goes.
+    ``progress(stage, done, total)`` is told about OCR as it goes. A page that cannot be read is left
+    out (``meta["skipped_pages"]``) and a figure that cannot be made is skipped, each with a line in
+    ``warnings``; the file fails only when no page can be read.
     """
     pdf = open_pdf(path)
     report = progress or (lambda *a: None)
+    warn = warnings if warnings is not None else []
     try:
-        meta = {k: v for k, v in (pdf.get_metadata_dict() or {}).items() if v}
+        try:
+            meta = {k: v for k, v in (pdf.get_metadata_dict() or {}).items() if v}
+        except Exception:
+            meta = {}
         banners: dict = {}
-        layers = [_text_layer(pdf, index, path, banners) for index in range(len(pdf))]
-        pitch = line_pitch([lines for lines, _ in layers])
-        texts, ocr_flags = [], []
-        for index, (lines, tables) in enumerate(layers):
-            text, used_ocr = _page_text(pdf, index, with_paragraph_breaks(lines, pitch, tables), ocr, report)
-            texts.append(text)
-            ocr_flags.append(used_ocr)
-        running = running_lines([t.split("\n") for t in texts])
+        bad: dict[int, str] = {}
+        layers = {}
+        for index in range(len(pdf)):
+            try:
+                layers[index] = _text_layer(pdf, index, banners, warn)
+            except Exception as exc:
+                bad[index] = _reason(exc)
+        pitch = line_pitch([lines for lines, _ in layers.values()])
+        texts = {}
+        for index, (lines, tables) in layers.items():
+            try:
+                texts[index] = _page_text(pdf, index, with_paragraph_breaks(lines, pitch, tables), ocr, report, warn)
+            except Exception as exc:
+                bad[index] = _reason(exc)
+        if len(pdf) and not texts:
+            first = min(bad)
+            raise BadInputError(path, f"no page can be read (page {first + 1}: {bad[first]}); the file may be damaged")
+        running = running_lines([t.split("\n") for t, _ in texts.values()])
         pages: list[Page] = []
         figures: list[FigureImage] = []
-        for index, text in enumerate(texts):
+        for index, (text, used_ocr) in sorted(texts.items()):
             number = index + 1
             lines = text.split("\n")
             label = _pdf_label(pdf, index) or find_page_label(lines)
             skip = _edge_lines(lines, label) | {i for i, l in enumerate(lines) if _norm_edge(l) in running}
             blocks = lines_to_blocks(lines, number, skip)
-            pages.append(Page(number, label, text, tuple(blocks), ocr=ocr_flags[index]))
+            pages.append(Page(number, label, text, tuple(blocks), ocr=used_ocr))
             if any(b.kind == "caption" for b in blocks):
-                page = pdf[index]
-                figures.extend(_page_figures(page, number, blocks, figure_dir))
-                page.close()
+                try:
+                    figures.extend(_page_figures(pdf, index, blocks, figure_dir))
+                except Exception as exc:
+                    warn.append(f"page {number}: figure skipped ({_reason(exc)})")
+        if bad:
+            meta["skipped_pages"] = [i + 1 for i in sorted(bad)]
+            warn[:0] = [f"page {i + 1} skipped: cannot be read ({bad[i]})" for i in sorted(bad)]
         return pages, figures, meta
     finally:
         pdf.close()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "too large for memory"
+    text = " ".join(str(exc).split())[:200]
+    return text or type(exc).__name__
 
 
 PARAGRAPH_GAP = 1.45  # a gap between baselines over 1.45x the document's usual line pitch
@@ -135,54 +162,65 @@ def with_paragraph_breaks(lines: list[tuple[str, float | None]], pitch: float, t
     return "\n".join(out)
 
 
-def _text_layer(pdf, index: int, path: Path, banners: dict):
+def _text_layer(pdf, index: int, banners: dict, warn: list[str]):
     """(lines with their baselines, tables found by layout) of one page. Callout banners printed as
     pictures ("CAUTION" in a box, as Army TMs do) are read by OCR and put in as lines of their own."""
     from fieldkit.ingest.tables import find_tables
 
+    page = pdf[index]
     try:
-        page = pdf[index]
         textpage = page.get_textpage()
         lines = line_bottoms(textpage)
         tables = find_tables(textpage)
         textpage.close()
-        for kind, bottom in banner_callouts(page, banners):
+        try:
+            found = banner_callouts(page, banners)
+        except Exception as exc:
+            warn.append(f"page {index + 1}: picture callout banners not read ({_reason(exc)})")
+            found = []
+        for kind, bottom in found:
             at = next((i for i, (_, b) in enumerate(lines) if b is not None and b < bottom), None)
             if at is not None:
                 lines.insert(at, (kind, None))
                 lines.insert(at, ("", None))
-        page.close()
         return lines, tables
-    except Exception as exc:
-        raise BadInputError(path, f"page {index + 1} cannot be read ({exc}); the file may be damaged") from exc
+    finally:
+        page.close()
 
 
-def _page_text(pdf, index: int, layer_text: str, ocr: bool, report) -> tuple[str, bool]:
+def _page_text(pdf, index: int, layer_text: str, ocr: bool, report, warn: list[str]) -> tuple[str, bool]:
     """The page's best text: the layer, rejoined by layout when it is one word per line, or OCR."""
     from fieldkit.ingest import textlayer
 
     page = pdf[index]
-    text = clean_text(layer_text)
-    if textlayer.words_per_line(text) <= 1.5:
-        textpage = page.get_textpage()
-        text = "\n".join(textlayer.layout_lines(textpage))
-        textpage.close()
-    used_ocr = False
-    if ocr:
-        score = textlayer.quality(text)
-        reason = textlayer.needs_ocr(textlayer.page_profile(page, text), score)
-        if reason:
-            from fieldkit.ingest.ocr import ocr_page
+    try:
+        text = clean_text(layer_text)
+        if textlayer.words_per_line(text) <= 1.5:
+            textpage = page.get_textpage()
+            text = "\n".join(textlayer.layout_lines(textpage))
+            textpage.close()
+        used_ocr = False
+        if ocr:
+            score = textlayer.quality(text)
+            reason = textlayer.needs_ocr(textlayer.page_profile(page, text), score)
+            if reason:
+                from fieldkit.ingest.ocr import OCR_SCALE, ocr_page
 
-            report("ocr", index, len(pdf))
-            ocr_text = textlayer.repair_glued_words(clean_text("\n".join(ocr_page(page))))
-            # A hidden layer behind a scan is someone else's OCR: ours wins unless clearly worse.
-            margin = 0.1 if "hidden" in reason else 0.0
-            if textlayer.quality(ocr_text) > score - margin or not text.strip():
-                text, used_ocr = ocr_text, True
-            report("ocr", index + 1, len(pdf))
-    page.close()
-    return text, used_ocr
+                width, height = page.get_size()
+                pixels = largest_image(page)
+                if width * height * OCR_SCALE**2 > MAX_RENDER_PIXELS or pixels > MAX_IMAGE_PIXELS:
+                    warn.append(f"page {index + 1}: not OCRed (page or image too large to render)")
+                    return text, False
+                report("ocr", index, len(pdf))
+                ocr_text = textlayer.repair_glued_words(clean_text("\n".join(ocr_page(page))))
+                # A hidden layer behind a scan is someone else's OCR: ours wins unless clearly worse.
+                margin = 0.1 if "hidden" in reason else 0.0
+                if textlayer.quality(ocr_text) > score - margin or not text.strip():
+                    text, used_ocr = ocr_text, True
+                report("ocr", index + 1, len(pdf))
+        return text, used_ocr
+    finally:
+        page.close()
 
 
 def _norm_edge(line: str) -> str:
@@ -241,14 +279,22 @@ def banner_callouts(page, cache: dict) -> list[tuple[str, float]]:
         if not (8 <= h <= 40 and w / h >= 2.2 and w <= 200):
             continue
         try:
+            px_w, px_h = obj.get_px_size()
+        except Exception:
+            continue
+        if px_w * px_h > MAX_IMAGE_PIXELS:
+            continue  # a banner is a small picture; a huge one is not decoded
+        try:
             key = hashlib.sha1(bytes(obj.get_bitmap().buffer)).hexdigest()
         except Exception:
             key = None
         if key is None or key not in cache:
             from fieldkit.models.ocr import OCR
 
-            crop = (max(0, left - 2), max(0, bottom - 2), max(0, width - right - 2), max(0, height - top - 2))
-            text = OCR.read_line(page.render(scale=3, crop=crop).to_pil()).replace(" ", "")
+            crop = page_crop(page, left - 2, bottom - 2, right + 2, top + 2)
+            if crop is None:
+                continue  # drawn outside the page: nothing to read
+            text = OCR.read_line(render(page, 3, crop)).replace(" ", "")
             kind = callout_kind(text) if len(text) <= 10 else None
             if key is None:
                 if kind:
@@ -260,12 +306,17 @@ def banner_callouts(page, cache: dict) -> list[tuple[str, float]]:
     return found
 
 
-def _page_figures(page, number: int, blocks, figure_dir: Path) -> list[FigureImage]:
+def _page_figures(pdf, index: int, blocks, figure_dir: Path) -> list[FigureImage]:
+    number = index + 1
     captions = [b for b in blocks if b.kind == "caption" and FIGURE_CAPTION_RE.match(b.text)]
     captions = [c for c in captions if not LEADER_RE.search(c.text)]  # a list of figures, not a figure
     if not captions:
         return []
-    image = _render_figure_region(page)
+    page = pdf[index]
+    try:
+        image = _render_figure_region(page)
+    finally:
+        page.close()
     context = " ".join(b.text for b in blocks if b.kind != "caption")[:600]
     out = []
     for i, caption in enumerate(captions):
@@ -293,10 +344,8 @@ def _render_figure_region(page):
                 boxes.append((left, bottom, right, top))
     scale = 1.5
     if boxes:
-        left = max(0, min(b[0] for b in boxes) - 6)
-        bottom = max(0, min(b[1] for b in boxes) - 6)
-        right = min(width, max(b[2] for b in boxes) + 6)
-        top = min(height, max(b[3] for b in boxes) + 6)
-        if (right - left) * (top - bottom) >= 0.03 * width * height:
-            return page.render(scale=scale, crop=(left, bottom, width - right, height - top)).to_pil()
-    return page.render(scale=scale).to_pil()
+        crop = page_crop(page, min(b[0] for b in boxes) - 6, min(b[1] for b in boxes) - 6,
+                         max(b[2] for b in boxes) + 6, max(b[3] for b in boxes) + 6)
+        if crop is not None and (width - crop[0] - crop[2]) * (height - crop[1] - crop[3]) >= 0.03 * width * height:
+            return render(page, scale, crop)
+    return render(page, scale)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fieldkit.errors import BadInputError
+from fieldkit.errors import BadInputError, FieldkitError
 from fieldkit.ingest.chunking import chunk_pages
 from fieldkit.ingest.structure import applicability_of, revision_of
 from fieldkit.library.records import DocumentInfo
@@ -20,6 +22,7 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 XML_SUFFIXES = {".xml"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED = PDF_SUFFIXES | MARKDOWN_SUFFIXES | XML_SUFFIXES | HTML_SUFFIXES
+MAX_FILE_BYTES = 2 * 1024**3  # no repair manual is this big; a bigger "file" is a mistake or an attack
 
 # progress(document name, stage, done, total)
 Progress = Callable[[str, str, int, int], None]
@@ -31,35 +34,72 @@ class IngestResult:
     status: str  # added | replaced | unchanged
     document: DocumentInfo | None
     seconds: float
+    warnings: tuple[str, ...] = ()  # parts left out (unreadable pages, figures, image links), one line each
 
 
 def expand_paths(items: Iterable[str | Path]) -> list[Path]:
-    """Files to ingest: files as given, folders walked for supported types (sorted)."""
+    """Files to ingest: files as given, folders walked for supported types (sorted). Folder entries
+    that are not regular files (FIFOs, devices, sockets, symlinks) are kept so ``check_file`` can
+    name them; symlinked folders are not followed (no loops)."""
     out: list[Path] = []
     for item in items:
         path = Path(item).expanduser()
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED))
+            found = []
+            for folder, dirs, files in os.walk(path):
+                names = files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+                found += [Path(folder, n) for n in names if Path(n).suffix.lower() in SUPPORTED]
+            out.extend(sorted(found))
         else:
             out.append(path)
     return out
 
 
 def sha256_file(path: Path) -> str:
+    """Hash of a regular file, opened without blocking (a FIFO swapped in after ``check_file`` is
+    refused, not waited on)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadInputError(path, "not a regular file; give a manual file")
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
+def _kind_of(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
 def check_file(path: Path) -> None:
-    if not path.exists():
-        raise BadInputError(path, "file not found; check the path")
+    """Only an existing regular file of a supported type, not empty and under ``MAX_FILE_BYTES``, is
+    read; a symlink is judged by its target. Nothing here opens the file (a FIFO would block)."""
+    try:
+        info = os.stat(path)  # follows symlinks
+    except FileNotFoundError:
+        what = "symlink target not found" if os.path.islink(path) else "file not found"
+        raise BadInputError(path, f"{what}; check the path") from None
+    except OSError as exc:
+        raise BadInputError(path, f"cannot be read ({exc.strerror}); check the path and permissions") from None
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 in a name from an old USB stick or archive
+        raise BadInputError(path, "file name is not valid UTF-8 text; rename the file and ingest it again") from None
     if path.suffix.lower() not in SUPPORTED:
         raise BadInputError(path, f"unsupported file type {path.suffix or '(none)'!r}; give .pdf, .md, .html or S1000D .xml files")
-    if path.is_file() and path.stat().st_size == 0:
+    if not stat.S_ISREG(info.st_mode):
+        via = f" (symlink to {os.path.realpath(path)})" if os.path.islink(path) else ""
+        raise BadInputError(path, f"is {_kind_of(info.st_mode)}{via}, not a regular file; give a manual file")
+    if info.st_size == 0:
         raise BadInputError(path, "file is empty (0 bytes); copy it again from the source")
+    if info.st_size > MAX_FILE_BYTES:
+        raise BadInputError(path, f"file is {info.st_size / 1024**3:.1f} GB, over the {MAX_FILE_BYTES // 1024**3} GB "
+                                  "limit for a manual; split it or check it is the right file")
 
 
 def ingest_file(library, embedder, path: Path, progress: Progress | None = None, force: bool = False,
@@ -76,28 +116,30 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
     report = progress or (lambda *a: None)
     folder = library.figure_folder(sha)
     reused_folder = old is not None and old.sha256 == sha
+    warnings: list[str] = []
     try:
         report(name, "extract", 0, 1)
         if path.suffix.lower() in PDF_SUFFIXES:
             from fieldkit.ingest.pdf import extract_pdf
 
             pages, figures, meta = extract_pdf(
-                path, folder, progress=lambda stage, done, total: report(name, stage, done, total), ocr=ocr)
+                path, folder, progress=lambda stage, done, total: report(name, stage, done, total), ocr=ocr,
+                warnings=warnings)
             fmt = "pdf"
         elif path.suffix.lower() in HTML_SUFFIXES:
             from fieldkit.ingest.html import extract_html
 
-            pages, figures, meta = extract_html(path, folder)
+            pages, figures, meta = extract_html(path, folder, warnings=warnings)
             fmt = "html"
         elif path.suffix.lower() in XML_SUFFIXES:
             from fieldkit.ingest.s1000d import extract_s1000d
 
-            pages, figures, meta = extract_s1000d(path, folder)
+            pages, figures, meta = extract_s1000d(path, folder, warnings=warnings)
             fmt = "s1000d"
         else:
             from fieldkit.ingest.markdown import extract_markdown
 
-            pages, figures, meta = extract_markdown(path, folder)
+            pages, figures, meta = extract_markdown(path, folder, warnings=warnings)
             fmt = "markdown"
         report(name, "extract", 1, 1)
         chunks, callouts = chunk_pages(pages)
@@ -112,6 +154,8 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
         import numpy as np
 
         vectors = np.concatenate(embeddings) if embeddings else np.zeros((0, embedder.dim), dtype=np.float32)
+        if warnings:
+            meta["ingest_warnings"] = len(warnings)
         title = _title(meta.get("Title"), pages, path)
         front = "\n".join(p.text for p in pages[:3])
         meta.setdefault("revision", revision_of(front))
@@ -125,17 +169,31 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
         if not reused_folder:
             shutil.rmtree(folder, ignore_errors=True)
         raise
-    return IngestResult(name, "replaced" if old else "added", document, time.perf_counter() - start)
+    return IngestResult(name, "replaced" if old else "added", document, time.perf_counter() - start,
+                        tuple(one_line(w) for w in warnings))
+
+
+def one_line(text: str) -> str:
+    """A message on one line: control characters (newlines in a reader's error, or in a file name) as spaces."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", str(text)).strip()
 
 
 def ingest_paths(library, embedder, items: Iterable[str | Path], progress: Progress | None = None,
                  force: bool = False, ocr: bool = True) -> Iterator[IngestResult | BadInputError]:
-    """Ingest each file in turn; a bad file yields its error and the rest go on."""
+    """Ingest each file in turn; a file that fails for any reason yields a BadInputError naming it and
+    the rest go on. Errors about the library or models (other FieldkitErrors) and Ctrl-C stop the run."""
     for path in expand_paths(items):
         try:
             yield ingest_file(library, embedder, path, progress, force, ocr)
         except BadInputError as err:
-            yield err
+            yield BadInputError(one_line(err.path), one_line(err.reason))
+        except FieldkitError:
+            raise
+        except MemoryError:
+            yield BadInputError(one_line(path), "too large to read in this device's memory; nothing was added")
+        except Exception as exc:  # a reader's unexpected failure is this file's problem, not the run's
+            reason = one_line(f"{type(exc).__name__}: {exc}")[:300]
+            yield BadInputError(one_line(path), f"cannot be read ({reason}); the file may be damaged, nothing was added")
 
 
 def _title(metadata_title: str | None, pages, path: Path) -> str:

@@ -8,11 +8,12 @@ governing the module's steps.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from fieldkit.errors import BadInputError
-from fieldkit.ingest.figures import figure_from_file
+from fieldkit.ingest.figures import SkippedImage, figure_from_file, local_image
 from fieldkit.library.records import Block, FigureImage, Page
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -109,7 +110,9 @@ def _callout_text(kind: str, el) -> str:
     return f"{kind}: {body}"
 
 
-def extract_s1000d(path: Path, figure_dir: Path) -> tuple[list[Page], list[FigureImage], dict]:
+def extract_s1000d(path: Path, figure_dir: Path, warnings: list[str] | None = None
+                   ) -> tuple[list[Page], list[FigureImage], dict]:
+    warn = warnings if warnings is not None else []
     root = parse_module(path)
     ident = _find(root, "dmCode")
     dmc = dm_code(ident) if ident is not None else path.stem
@@ -190,9 +193,13 @@ def extract_s1000d(path: Path, figure_dir: Path) -> tuple[list[Page], list[Figur
                 caption = f"{label}. {text_of(t) if t is not None else ''}".strip()
                 blocks.append(Block("caption", caption, 1))
                 for graphic in _findall(child, "graphic"):
-                    image = _graphic_file(path, graphic.get("infoEntityIdent", ""))
-                    if image is not None:
-                        figures.append(_save(image, figure_dir, len(figures), label, caption, path))
+                    graphic_id = graphic.get("infoEntityIdent", "")
+                    try:
+                        image = _graphic_file(path, graphic_id)
+                        if image is not None:
+                            figures.append(_save(image, figure_dir, len(figures), label, caption))
+                    except SkippedImage as why:
+                        warn.append(f"graphic {graphic_id!r} skipped: {why}")
             elif name in ("warning", "caution", "note") and _local(node.tag) != "proceduralStep" and node is not content:
                 blocks.append(Block("callout", _callout_text(name.upper(), child), 1))
             elif name in ("warningsAndCautions", "warningsAndCautionsRef"):
@@ -209,15 +216,16 @@ def extract_s1000d(path: Path, figure_dir: Path) -> tuple[list[Page], list[Figur
 
 
 def _graphic_file(path: Path, ident: str) -> Path | None:
+    """The image file for a graphic's ICN next to the module (confined to its folder, see
+    ``local_image``); None for an ident that is not a plain name. Raises SkippedImage saying why."""
     if not ident or not re.fullmatch(r"[\w.-]+", ident):
         return None  # only plain file names next to the module: no paths, no URLs
     for suffix in IMAGE_SUFFIXES:
-        candidate = path.parent / f"{ident}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+        if os.path.lexists(path.parent / f"{ident}{suffix}"):
+            return local_image(path, f"{ident}{suffix}")
+    raise SkippedImage("file not found next to the module")
 
 
-def _save(image_path: Path, figure_dir: Path, n: int, label: str, caption: str, source: Path) -> FigureImage:
-    full, thumb = figure_from_file(image_path, figure_dir, f"p0001-{n}", source)
+def _save(image_path: Path, figure_dir: Path, n: int, label: str, caption: str) -> FigureImage:
+    full, thumb = figure_from_file(image_path, figure_dir, f"p0001-{n}")
     return FigureImage(1, label, caption, str(full), str(thumb))

@@ -82,6 +82,7 @@ def kiosk_set_pin(idle_minutes, log_path):
 def ingest(paths, force, as_json, embedder_name):
     """Add manuals (PDF, Markdown, HTML, S1000D XML; files or folders) to the library."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fieldkit.answering.engine import library_embedder
@@ -92,7 +93,7 @@ def ingest(paths, force, as_json, embedder_name):
     embedder = load_embedder(BACKENDS[embedder_name]) if embedder_name else library_embedder()
     library = Library.open(embedder.id, embedder.dim)
     console = Console(stderr=True)
-    failures = 0
+    failures = files = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         tasks: dict[str, int] = {}
@@ -104,20 +105,27 @@ def ingest(paths, force, as_json, embedder_name):
             progress.update(tasks[key], completed=done, total=total)
 
         for result in ingest_paths(library, embedder, paths, progress=report, force=force):
+            files += 1
             if isinstance(result, BadInputError):
                 failures += 1
-                console.print(f"[red]error:[/red] {result.message}", highlight=False, soft_wrap=True)
+                console.print(f"[red]error:[/red] {escape(result.message)}", highlight=False, soft_wrap=True)
                 if as_json:
                     _print_json({"path": result.path, "status": "error", "error": result.reason})
                 continue
             doc = result.document
+            for warning in result.warnings:
+                console.print(f"warning: {result.name}: {warning}", highlight=False, soft_wrap=True, markup=False)
             if as_json:
                 _print_json({"doc": result.name, "status": result.status, "pages": doc.pages, "chunks": doc.chunks,
-                             "figures": doc.figures, "ocr_pages": doc.ocr_pages, "seconds": round(result.seconds, 2)})
+                             "figures": doc.figures, "ocr_pages": doc.ocr_pages, "seconds": round(result.seconds, 2),
+                             "warnings": list(result.warnings)})
             else:
                 console.print(f"{result.status:9} {result.name}  ({doc.pages} pages, {doc.chunks} chunks, "
-                              f"{doc.figures} figures, {result.seconds:.1f} s)", highlight=False, soft_wrap=True)
+                              f"{doc.figures} figures, {result.seconds:.1f} s)", highlight=False, soft_wrap=True,
+                              markup=False)
     if failures:
+        if files > 1:
+            console.out(f"{failures} of {files} files could not be read; the others were ingested", highlight=False)
         sys.exit(BadInputError.exit_code)
 
 
