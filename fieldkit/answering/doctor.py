@@ -19,7 +19,8 @@ from fieldkit.library.records import HealthCheck
 
 # What scripts/build_llama_wheel.sh builds for (GGML_NATIVE=OFF and these), by machine, as the kernel
 # names the flags in /proc/cpuinfo.
-WHEEL_CPU_FLAGS = {"x86_64": ("avx2", "fma", "f16c"), "aarch64": ("asimd",)}
+# aarch64: armv8.2-a+dotprod+fp16 (scripts/build_llama_wheel_aarch64.sh), as "asimddp" and "fphp"/"asimdhp".
+WHEEL_CPU_FLAGS = {"x86_64": ("avx2", "fma", "f16c"), "aarch64": ("asimd", "asimddp", "fphp", "asimdhp")}
 FREE_DISK_MIN = 1 << 30
 
 
