@@ -80,7 +80,7 @@ class Retriever:
         if named:
             pool_rows = self.library.chunk_rows(list(fused))
             for cid in fused:
-                if pool_rows[cid]["doc"] in named:
+                if cid in pool_rows and pool_rows[cid]["doc"] in named:
                     fused[cid] *= NAMED_DOC_BOOST
         wants_figure = asks_for_figure(query)
         top = sorted(fused, key=fused.get, reverse=True)[: max(k, FIGURE_POOL) if wants_figure else k]
@@ -95,10 +95,13 @@ class Retriever:
         cosines = dict(dense)
         passages = []
         for cid in top:
-            row = rows[cid]
+            row = rows.get(cid)  # None: its manual was removed or replaced since the index was read
             cos = cosines.get(cid)
-            if cos is None:  # found by BM25 only: measure its similarity directly
-                cos = float(self._vector(cid) @ qvec)
+            if cos is None and row is not None:  # found by BM25 only: measure its similarity directly
+                vector = self._vector(cid)
+                cos, row = (float(vector @ qvec), row) if vector is not None else (None, None)
+            if row is None:
+                continue
             passages.append(Passage(
                 chunk_id=cid, doc=row["doc"], page=row["page"], page_end=row["page_end"],
                 page_label=row["page_label"], section=row["section"] or "", kind=row["kind"], text=row["text"],
@@ -138,8 +141,11 @@ class Retriever:
         other = other if docs is None else other & docs
         return self._dense(qvec, other)[:CROSS_SCRIPT_PLACES] if other and other != docs else []
 
-    def _vector(self, cid: int) -> np.ndarray:
-        return self.library.vector_index().reconstruct(int(cid))
+    def _vector(self, cid: int) -> np.ndarray | None:
+        try:
+            return self.library.vector_index().reconstruct(int(cid))
+        except RuntimeError:  # not in the index: changed by another process since; None if gone
+            return self.library.chunk_embedding(int(cid))
 
     def _attach(self, passage: Passage) -> Passage:
         """The figures on the passage's pages and the callouts that govern it."""

@@ -1,19 +1,26 @@
 """The library folder: a SQLite catalog (sqlite-utils, FTS5), a FAISS index, figure files, a manifest.
 
-SQLite is the source of truth, embeddings included; the FAISS file is a derived index stamped with
-the catalog's generation (``vectors.py``). Each document is written in one transaction, so an
-interrupted ingest leaves the previous state. Each thread gets its own SQLite connection, so a
-library opened on a UI thread answers in a worker; ``read_only`` opens it without writing anything.
+SQLite is the source of truth, embeddings included; the FAISS file is a derived index the catalog
+vouches for (``vectors.py``). Each document is written in one transaction, so an interrupted ingest
+leaves the previous state. The catalog is in WAL mode: readers see the last committed state while one
+writer writes; writers take the folder's ``lock`` file (``fcntl.flock``) so two ingests take turns,
+and wait up to ``FIELDKIT_BUSY_TIMEOUT`` seconds (default 30) for SQLite's own locks. Chunk ids are
+never reused, so an id the FAISS index holds names one chunk or none. Each thread gets its own SQLite
+connection, so a library opened on a UI thread answers in a worker; ``read_only`` opens it without
+writing anything. A locked, read-only or damaged catalog is a LibraryError saying what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -56,10 +63,19 @@ class Library(Reads, AskLog):
         if not read_only:
             root.mkdir(parents=True, exist_ok=True)
         manifest.check(root / "manifest.json", embedder_id, dim)
+        catalog = root / "catalog.db"
+        if not read_only and (not _writable(root) or (catalog.exists() and not _writable(catalog))):
+            raise LibraryError(f"library {root} is read-only (no write permission on {catalog if _writable(root) else root});"
+                               " give write access, or open it read-only (`fieldkit ask --read-only`, the kiosk)")
         lib = cls(root, embedder_id, dim, read_only)
-        migrate(lib.db, root, read_only)
-        if not read_only:
-            manifest.write(root / "manifest.json", embedder_id, dim)
+        try:
+            with lib.sql_errors():
+                migrate(lib.db, root, read_only)
+                if not read_only:
+                    manifest.write(root / "manifest.json", embedder_id, dim)
+        except BaseException:
+            lib.close()
+            raise
         return lib
 
     @property
@@ -67,12 +83,20 @@ class Library(Reads, AskLog):
         """This thread's connection to the catalog (SQLite connections belong to their thread)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            path = self.root / "catalog.db"
-            if self.read_only:
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-            else:
-                conn = sqlite3.connect(str(path), check_same_thread=False)
-            conn.execute("PRAGMA foreign_keys = ON")
+            path, timeout = self.root / "catalog.db", busy_timeout()
+            with self.sql_errors():
+                if self.read_only:
+                    wal = path.with_name("catalog.db-wal")
+                    # A folder nobody may write (kiosk): SQLite could not make WAL side files (and must not).
+                    frozen = not _writable(self.root) and not (wal.exists() and wal.stat().st_size)
+                    uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if frozen else "")
+                    conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+                else:
+                    conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = FULL")
+                conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                conn.execute("PRAGMA foreign_keys = ON")
             db = self._local.db = sqlite_utils.Database(conn)
             with self._connections_lock:
                 self._connections.append(db)
@@ -95,12 +119,20 @@ class Library(Reads, AskLog):
         meta: dict, pages: list[Page], chunks: list[Chunk], embeddings: np.ndarray,
         figures: list[FigureImage], callouts: list[CalloutBlock] = (),
     ) -> DocumentInfo:
-        """Insert a document, replacing one of the same name, in one transaction."""
+        """Insert a document, replacing one of the same name, in one transaction (under the writer lock)."""
+        with self.writing():
+            return self._replace_document(
+                name=name, path=path, sha256=sha256, size=size, fmt=fmt, title=title, revision=revision, meta=meta,
+                pages=pages, chunks=chunks, embeddings=embeddings, figures=figures, callouts=callouts)
+
+    def _replace_document(self, *, name, path, sha256, size, fmt, title, revision, meta, pages, chunks, embeddings,
+                          figures, callouts) -> DocumentInfo:
         old = self.document(name)
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        with self.db.atomic():
+        with self._immediate():
             if old:
                 self._delete_rows(old.id)
+            first = self._next_chunk_id(len(chunks))
             doc_id = self.db["documents"].insert({
                 "name": name, "path": path, "sha256": sha256, "size": size, "format": fmt, "title": title,
                 "revision": revision, "pages": len(pages), "chunks": len(chunks), "figures": len(figures),
@@ -112,7 +144,7 @@ class Library(Reads, AskLog):
                 for p in pages
             )
             self.db["chunks"].insert_all(
-                {"doc_id": doc_id, "ordinal": c.ordinal, "page": c.page, "page_end": c.page_end,
+                {"id": first + i, "doc_id": doc_id, "ordinal": c.ordinal, "page": c.page, "page_end": c.page_end,
                  "page_label": c.page_label, "section": c.section, "kind": c.kind, "text": c.text,
                  "search_text": search_text(c.text), "title": title,
                  "embedding": embeddings[i].astype(np.float32).tobytes()}
@@ -135,12 +167,13 @@ class Library(Reads, AskLog):
         return self.document(name)
 
     def remove_document(self, name: str) -> bool:
-        old = self.document(name)
-        if not old:
-            return False
-        with self.db.atomic():
-            self._delete_rows(old.id)
-            self._bump_generation()
+        with self.writing():
+            old = self.document(name)
+            if not old:
+                return False
+            with self._immediate():
+                self._delete_rows(old.id)
+                self._bump_generation()
         shutil.rmtree(self.figure_folder(old.sha256), ignore_errors=True)
         return True
 
@@ -152,12 +185,84 @@ class Library(Reads, AskLog):
             self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
         self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
 
+    def _next_chunk_id(self, count: int) -> int:
+        """The first of ``count`` fresh chunk ids: past every id this catalog ever gave (recorded in meta),
+        so a FAISS index loaded before a change never maps an id to another manual's chunk."""
+        high = self.db.execute("SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+                               "'chunk_id_high'), 0), coalesce((SELECT max(id) FROM chunks), 0))").fetchone()[0]
+        self.db.execute("INSERT INTO meta (key, value) VALUES ('chunk_id_high', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [str(high + count)])
+        return high + 1
+
     def _bump_generation(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
     def vector_index(self):
         """The FAISS index over all chunk embeddings, loaded or rebuilt for the current generation."""
-        return self._vectors.get(self.db, self.generation())
+        with self.sql_errors():
+            return self._vectors.get(self.db, self.generation())
+
+    def log_ask(self, row: dict) -> int:
+        with self.sql_errors():
+            return super().log_ask(row)
+
+    @contextlib.contextmanager
+    def writing(self):
+        """The library's one writer: an exclusive ``flock`` on ``lock`` in its folder (another ingest
+        waits its turn, up to the busy timeout), SQLite errors as LibraryError."""
+        if self.read_only:
+            raise LibraryError(f"library {self.root} is open read-only; open it with write access to change it")
+        with self.sql_errors():
+            fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + busy_timeout()
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise LibraryError(_BUSY.format(root=self.root, seconds=busy_timeout())) from None
+                    time.sleep(0.05)
+            with self.sql_errors():
+                yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    @contextlib.contextmanager
+    def _immediate(self):
+        """A write transaction holding SQLite's write lock from its start (BEGIN IMMEDIATE): a deferred one
+        that reads first fails at once when another connection commits in between (busy snapshot)."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+
+    @contextlib.contextmanager
+    def sql_errors(self):
+        """SQLite's operational errors as one-line LibraryErrors saying what to do."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            text, path = str(exc), self.root / "catalog.db"
+            if "locked" in text or "busy" in text:
+                message = _BUSY.format(root=self.root, seconds=busy_timeout())
+            elif "readonly" in text or "read-only" in text:
+                message = (f"library {self.root} cannot be written ({text}); give write access to the folder "
+                           "and catalog.db, or open it read-only (`fieldkit ask --read-only`, the kiosk)")
+            elif "unable to open" in text:
+                message = f"cannot open the catalog {path} ({text}); check the folder exists and is readable"
+            elif "full" in text:
+                message = f"the disk holding {path} is full ({text}); free space and try again"
+            else:
+                message = (f"the catalog {path} is damaged or unreadable ({text}); run `fieldkit doctor`, "
+                           "then restore it from a backup or re-ingest the manuals into a new library")
+            raise LibraryError(message) from exc
 
     def document_details(self, name: str) -> dict:
         """A manual's applicability, figures and callouts (for `fieldkit manuals show`)."""
@@ -174,11 +279,37 @@ class Library(Reads, AskLog):
         }
 
     def close(self) -> None:
+        """Close every connection, the WAL checkpointed into catalog.db first (so copying the folder,
+        as a pack build does, copies everything)."""
         with self._connections_lock:
+            if self._connections and not self.read_only:
+                with contextlib.suppress(sqlite3.Error):
+                    self._connections[0].execute("PRAGMA wal_checkpoint(TRUNCATE)")
             for db in self._connections:
-                db.close()
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+_BUSY = ("library {root} is busy: another fieldkit process held it for over {seconds:g} s; let it finish "
+         "(or close it) and try again (FIELDKIT_BUSY_TIMEOUT sets the wait)")
+
+
+def busy_timeout() -> float:
+    """Seconds a writer waits for another (FIELDKIT_BUSY_TIMEOUT, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("FIELDKIT_BUSY_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
+def _writable(path: Path) -> bool:
+    """May anyone write ``path``? Its permission bits say so (read-only to root too) and the OS agrees."""
+    try:
+        return bool(path.stat().st_mode & 0o222) and os.access(path, os.W_OK)
+    except OSError:
+        return False
 
 
 def _doc_info(row: dict) -> DocumentInfo:

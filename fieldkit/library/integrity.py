@@ -25,22 +25,29 @@ def check_library(library) -> list[HealthCheck]:
 
 
 def _vectors(library, chunks: int) -> HealthCheck:
-    """The cached FAISS file of the catalog's generation indexes exactly the catalog's chunks."""
+    """The cached FAISS file of the catalog's generation is the one the catalog recorded (its checksum)
+    and indexes exactly the catalog's chunks. A file that is not is never loaded: search rebuilds it."""
     import faiss
     import numpy as np
 
-    path = library.root / f"vectors-{library.generation()}.faiss"
+    from fieldkit.library.vectors import cache_path, recorded, verified
+
+    generation = library.generation()
+    path = cache_path(library.root, generation)
     if not path.exists():
-        return HealthCheck("vectors", True, f"no cached index for generation {library.generation()}: "
+        return HealthCheck("vectors", True, f"no cached index for generation {generation}: "
                                             "it is rebuilt from the catalog when first searched")
-    try:
-        index = faiss.read_index(str(path))
-        ids = np.sort(faiss.vector_to_array(index.id_map)) if hasattr(index, "id_map") else None
-    except RuntimeError as exc:
-        return HealthCheck("vectors", False, f"{path} is unreadable ({exc}); delete it (it is rebuilt)")
+    if recorded(library.db) is None:
+        return HealthCheck("vectors", True, f"{path.name} is not recorded by this catalog (written by an older "
+                                            "fieldkit): it is rebuilt from the catalog when first searched")
+    index, why = verified(library.db, path, generation, library.dim)
+    if index is None:
+        return HealthCheck("vectors", False, f"{path} does not index this catalog ({why}): it is not loaded; search "
+                                             "rebuilds it from the catalog (or delete it now)")
+    ids = np.sort(faiss.vector_to_array(index.id_map)) if hasattr(index, "id_map") else None
     expected = np.array([r[0] for r in library.db.execute("SELECT id FROM chunks ORDER BY id").fetchall()],
                         dtype=np.int64)
-    same = index.d == library.dim and index.ntotal == chunks and ids is not None and np.array_equal(ids, expected)
-    return HealthCheck("vectors", same, f"{path.name}: {index.ntotal} vectors for {chunks} chunks" if same else
-                       f"{path} does not index this catalog ({index.ntotal} vectors of dimension {index.d} for "
-                       f"{chunks} chunks); delete it (it is rebuilt from the catalog)")
+    same = index.ntotal == chunks and ids is not None and np.array_equal(ids, expected)
+    return HealthCheck("vectors", same, f"{path.name}: {index.ntotal} vectors for {chunks} chunks, as the catalog "
+                       "recorded" if same else f"{path} does not index this catalog ({index.ntotal} vectors for "
+                       f"{chunks} chunks): it is not loaded; search rebuilds it (or delete it now)")

@@ -23,6 +23,13 @@ class Reads:
         )
         return {row["id"]: row for row in self.db.query(sql, ids)}
 
+    def chunk_embedding(self, chunk_id: int):
+        """The chunk's embedding as the catalog holds it (float32), or None when there is no such chunk."""
+        import numpy as np
+
+        row = self.db.execute("SELECT embedding FROM chunks WHERE id = ?", [chunk_id]).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32) if row else None
+
     def fts(self, match: str, limit: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
         """(chunk id, bm25 score; higher is better) for an FTS5 MATCH expression, within ``docs``."""
         return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.6, 0.3)", match, limit, docs)
