@@ -4,7 +4,6 @@ whole, free disk, how the terminal can draw figures, and that none of it opened 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from fieldkit import paths
 from fieldkit.errors import FieldkitError
+from fieldkit.library.packs import sha256
 from fieldkit.library.records import HealthCheck
 
 # What scripts/build_llama_wheel.sh builds for (GGML_NATIVE=OFF and these), by machine, as the kernel
@@ -69,7 +69,7 @@ def chat_model(model: str | None) -> HealthCheck:
     llm = LocalLLM(path, n_ctx=256)
     tokens = len(llm.llama.tokenize(b"Torque the drain plug."))
     llm.close()
-    return HealthCheck("chat model", tokens > 0, f"{path.name} loads (sha256 {_sha256(path)[:16]}...)")
+    return HealthCheck("chat model", tokens > 0, f"{path.name} loads (sha256 {sha256(path)[:16]}...)")
 
 
 def embedder() -> HealthCheck:
@@ -136,14 +136,6 @@ def _guarded(name: str, check: Callable[[], HealthCheck]) -> HealthCheck:
         return check()
     except FieldkitError as exc:
         return HealthCheck(name, False, exc.message)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @contextmanager

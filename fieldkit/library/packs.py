@@ -27,6 +27,7 @@ from fieldkit import __version__
 from fieldkit.errors import FieldkitError
 from fieldkit.library.records import HealthCheck
 from fieldkit.library.schema import SCHEMA_VERSION
+from fieldkit.library.vectors import fsync_dir as _fsync_dir
 
 MANIFEST, SIGNATURE, FORMAT = "pack.json", "pack.sig", 1
 LIBRARIES, PREVIOUS = "libraries", "previous"  # under FIELDKIT_HOME: every installed library; the one before
@@ -328,9 +329,11 @@ def finish_interrupted(home: Path) -> None:
         return
     link = home / "library"
     state = json.loads(journal.read_text())
+    moved, new = Path(state["library"]), Path(state["next"])
     if not link.exists() and not link.is_symlink():
-        target = Path(state["next"]) if Path(state["next"]).exists() else Path(state["library"])
-        _replace_symlink(link, target)
+        _replace_symlink(link, new if new.exists() else moved)
+    if moved.exists() and link.resolve() != moved.resolve():
+        _replace_symlink(home / LIBRARIES / PREVIOUS, moved)  # the device's own library stays the rollback
     journal.unlink()
 
 
@@ -360,10 +363,3 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(f.fileno())
     _fsync_dir(root)
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
