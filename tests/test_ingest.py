@@ -1,5 +1,6 @@
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_MD, SAMPLE_PDF
@@ -73,7 +74,7 @@ def test_reingest_unchanged_is_a_no_op_and_changed_file_replaces(tmp_path, embed
     texts = [r["text"] for r in library.db.query("SELECT text FROM chunks")]
     assert any("45 N·m" in t for t in texts) and not any("40 N·m" in t for t in texts)
     assert [d.name for d in library.documents()] == ["pump.pdf"]
-    old_folder = library.figure_folder(first.document.sha256)
+    old_folder = library.root / first.document.figures_dir
     assert not old_folder.exists()
 
 
@@ -105,7 +106,7 @@ def test_bad_inputs_name_the_file_and_leave_the_library_unchanged(tmp_path, samp
         assert name in str(info.value) and reason in str(info.value)
         assert _state(sample_library) == before
     assert sorted(os.listdir(sample_library.figures_root)) == sorted(
-        sample_library.figure_folder(d.sha256).name for d in sample_library.documents())
+        Path(d.figures_dir).name for d in sample_library.documents())
 
 
 def test_failure_inside_the_write_rolls_back(tmp_path, sample_library, embedder, monkeypatch):

@@ -48,7 +48,7 @@ class Retriever:
         start = time.perf_counter()
         docs = None
         if doc is not None:
-            docs = frozenset([doc])
+            docs = frozenset(d.name for d in self.library.find_documents(doc))  # "manual.pdf": a/ and b/ both
         if applies_to:
             applicable = self.library.applicable_documents(applies_to)
             docs = applicable if docs is None else docs & applicable

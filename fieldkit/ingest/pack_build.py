@@ -26,7 +26,7 @@ def build_pack(folder: Path, out: Path, name: str, revision: str, key: Path, emb
         root = Path(tmp) / "library"
         library = Library.open(embedder.id, embedder.dim, root=root)
         try:
-            failed = [r for r in ingest_paths(library, embedder, files, progress=progress) if isinstance(r, BadInputError)]
+            failed = [r for r in ingest_paths(library, embedder, [folder], progress=progress) if isinstance(r, BadInputError)]
             if failed:
                 raise PackError(f"{len(failed)} of {len(files)} manuals could not be read, first {failed[0].message}; "
                                 "fix or remove them and build again (a pack is built whole)")

@@ -30,18 +30,47 @@ Progress = Callable[[str, str, int, int], None]
 
 @dataclass(frozen=True)
 class IngestResult:
-    name: str
+    name: str  # the document's key in the library
     status: str  # added | replaced | unchanged
     document: DocumentInfo | None
     seconds: float
     warnings: tuple[str, ...] = ()  # parts left out (unreadable pages, figures, image links), one line each
 
 
-def expand_paths(items: Iterable[str | Path]) -> list[Path]:
+@dataclass(frozen=True)
+class Source:
+    """A file to ingest and its key: its path relative to the folder it was found in (a file given by
+    itself: its name). Two ``manual.pdf`` in different folders are two documents."""
+
+    path: Path
+    key: str
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """One manual read and embedded, not yet stored: what a worker (local or a Ray actor) hands the one
+    process that writes the library."""
+
+    path: Path
+    sha256: str
+    size: int
+    format: str
+    title: str
+    meta: dict
+    pages: list
+    chunks: list
+    callouts: list
+    figures: list
+    embeddings: object  # float32 array, one row per chunk
+    figures_dir: Path
+    warnings: tuple[str, ...] = ()
+
+
+def expand_sources(items: Iterable[str | Path]) -> list[Source]:
     """Files to ingest: files as given, folders walked for supported types (sorted). Folder entries
     that are not regular files (FIFOs, devices, sockets, symlinks) are kept so ``check_file`` can
     name them; symlinked folders are not followed (no loops)."""
-    out: list[Path] = []
+    out: list[Source] = []
     for item in items:
         path = Path(item).expanduser()
         if path.is_dir():
@@ -49,10 +78,14 @@ def expand_paths(items: Iterable[str | Path]) -> list[Path]:
             for folder, dirs, files in os.walk(path):
                 names = files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]
                 found += [Path(folder, n) for n in names if Path(n).suffix.lower() in SUPPORTED]
-            out.extend(sorted(found))
+            out.extend(Source(f, f.relative_to(path).as_posix()) for f in sorted(found))
         else:
-            out.append(path)
+            out.append(Source(path, path.name))
     return out
+
+
+def expand_paths(items: Iterable[str | Path]) -> list[Path]:
+    return [source.path for source in expand_sources(items)]
 
 
 def sha256_file(path: Path) -> str:
@@ -103,45 +136,84 @@ def check_file(path: Path) -> None:
 
 
 def ingest_file(library, embedder, path: Path, progress: Progress | None = None, force: bool = False,
-                ocr: bool = True) -> IngestResult:
+                ocr: bool = True, key: str | None = None) -> IngestResult:
+    """Read, embed and store one manual under ``key`` (default: its file name), replacing the document
+    of that key when it is this file again (same place or same content); another file that happens to
+    have the key gets one of its own (``_own_key``) and a warning."""
     start = time.perf_counter()
     path = Path(path).expanduser()
     check_file(path)
-    name = path.name
     sha = sha256_file(path)
-    old = library.document(name)
+    key, old, notes = _own_key(library, path, key or path.name, sha)
     if old and old.sha256 == sha and not force:
-        return IngestResult(name, "unchanged", old, time.perf_counter() - start)
+        return IngestResult(key, "unchanged", old, time.perf_counter() - start, notes)
+    prepared = prepare_document(path, library.new_figure_folder(), embedder,
+                                lambda stage, done, total: (progress or _quiet)(key, stage, done, total), ocr, sha)
+    try:
+        document = store_document(library, prepared, key)
+    except BaseException:
+        shutil.rmtree(prepared.figures_dir, ignore_errors=True)
+        raise
+    return IngestResult(key, "replaced" if old else "added", document, time.perf_counter() - start,
+                        notes + prepared.warnings)
 
-    report = progress or (lambda *a: None)
-    folder = library.figure_folder(sha)
-    reused_folder = old is not None and old.sha256 == sha
+
+def _quiet(*_args) -> None:
+    return None
+
+
+def _own_key(library, path: Path, key: str, sha: str) -> tuple[str, DocumentInfo | None, tuple[str, ...]]:
+    """The key this file is stored under and the document it replaces. A document of the same key from
+    another place with other content is another manual: this one is keyed by its path with as many
+    parent folders as tell them apart, and told so (a new revision from a new place is a new document
+    until the old one is removed: nothing is replaced by a guess)."""
+    here = str(path.resolve())
+    old = library.document(key)
+    if old is None or old.path == here or old.sha256 == sha:
+        return key, old, ()
+    parents, theirs = Path(here).parts[1:-len(Path(key).parts)], Path(old.path).parts
+    for n in range(1, len(parents) + 1):
+        candidate = "/".join((*parents[-n:], key))
+        if "/".join(theirs[-len(Path(candidate).parts):]) == candidate:
+            continue  # the folders that tell the two apart: "heater/docs/manual.md", not "docs/manual.md"
+        other = library.document(candidate)
+        if other is None or other.path == here or other.sha256 == sha:
+            break
+    else:
+        candidate, other = f"{key} ({sha[:12]})", library.document(f"{key} ({sha[:12]})")
+    return candidate, other, (f"the library already has a manual {key!r} from {old.path}; this file is {candidate!r} "
+                              f"(if it replaces that manual, run `fieldkit manuals remove {key}`)",)
+
+
+def prepare_document(path: Path, figures_dir: Path, embedder, progress: Callable[[str, int, int], None] | None = None,
+                     ocr: bool = True, sha: str | None = None) -> PreparedDocument:
+    """Extract (OCR where a page needs it), chunk along structure and embed one manual; figure files go
+    to ``figures_dir``, removed again if this fails. Nothing is written to the library."""
+    report = progress or _quiet
     warnings: list[str] = []
     try:
-        report(name, "extract", 0, 1)
+        report("extract", 0, 1)
         if path.suffix.lower() in PDF_SUFFIXES:
             from fieldkit.ingest.pdf import extract_pdf
 
-            pages, figures, meta = extract_pdf(
-                path, folder, progress=lambda stage, done, total: report(name, stage, done, total), ocr=ocr,
-                warnings=warnings)
+            pages, figures, meta = extract_pdf(path, figures_dir, progress=report, ocr=ocr, warnings=warnings)
             fmt = "pdf"
         elif path.suffix.lower() in HTML_SUFFIXES:
             from fieldkit.ingest.html import extract_html
 
-            pages, figures, meta = extract_html(path, folder, warnings=warnings)
+            pages, figures, meta = extract_html(path, figures_dir, warnings=warnings)
             fmt = "html"
         elif path.suffix.lower() in XML_SUFFIXES:
             from fieldkit.ingest.s1000d import extract_s1000d
 
-            pages, figures, meta = extract_s1000d(path, folder, warnings=warnings)
+            pages, figures, meta = extract_s1000d(path, figures_dir, warnings=warnings)
             fmt = "s1000d"
         else:
             from fieldkit.ingest.markdown import extract_markdown
 
-            pages, figures, meta = extract_markdown(path, folder, warnings=warnings)
+            pages, figures, meta = extract_markdown(path, figures_dir, warnings=warnings)
             fmt = "markdown"
-        report(name, "extract", 1, 1)
+        report("extract", 1, 1)
         chunks, callouts = chunk_pages(pages)
         if not chunks:
             raise BadInputError(path, "no text found (a scanned file without OCR?); nothing was added")
@@ -150,7 +222,7 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
         batch = 32
         for i in range(0, len(texts), batch):
             embeddings.append(embedder.embed(texts[i : i + batch]))
-            report(name, "embed", min(i + batch, len(texts)), len(texts))
+            report("embed", min(i + batch, len(texts)), len(texts))
         import numpy as np
 
         vectors = np.concatenate(embeddings) if embeddings else np.zeros((0, embedder.dim), dtype=np.float32)
@@ -160,17 +232,20 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
         front = "\n".join(p.text for p in pages[:3])
         meta.setdefault("revision", revision_of(front))
         meta.setdefault("applicability", applicability_of(front))
-        document = library.replace_document(
-            name=name, path=str(path.resolve()), sha256=sha, size=path.stat().st_size, fmt=fmt, title=title,
-            revision=meta.get("revision"), meta=meta, pages=pages, chunks=chunks, embeddings=vectors,
-            figures=figures, callouts=callouts,
-        )
     except BaseException:
-        if not reused_folder:
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(figures_dir, ignore_errors=True)
         raise
-    return IngestResult(name, "replaced" if old else "added", document, time.perf_counter() - start,
-                        tuple(one_line(w) for w in warnings))
+    return PreparedDocument(path, sha or sha256_file(path), path.stat().st_size, fmt, title, meta, pages, chunks,
+                            callouts, figures, vectors, figures_dir, tuple(one_line(w) for w in warnings))
+
+
+def store_document(library, prepared: PreparedDocument, key: str) -> DocumentInfo:
+    """Write a prepared manual under ``key`` in one transaction (replacing the document of that key)."""
+    p = prepared
+    return library.replace_document(
+        name=key, path=str(p.path.resolve()), sha256=p.sha256, size=p.size, fmt=p.format, title=p.title,
+        revision=p.meta.get("revision"), meta=p.meta, pages=p.pages, chunks=p.chunks, embeddings=p.embeddings,
+        figures=p.figures, callouts=p.callouts, figures_dir=p.figures_dir)
 
 
 def one_line(text: str) -> str:
@@ -182,9 +257,10 @@ def ingest_paths(library, embedder, items: Iterable[str | Path], progress: Progr
                  force: bool = False, ocr: bool = True) -> Iterator[IngestResult | BadInputError]:
     """Ingest each file in turn; a file that fails for any reason yields a BadInputError naming it and
     the rest go on. Errors about the library or models (other FieldkitErrors) and Ctrl-C stop the run."""
-    for path in expand_paths(items):
+    for source in expand_sources(items):
+        path = source.path
         try:
-            yield ingest_file(library, embedder, path, progress, force, ocr)
+            yield ingest_file(library, embedder, path, progress, force, ocr, key=source.key)
         except BadInputError as err:
             yield BadInputError(one_line(err.path), one_line(err.reason))
         except FieldkitError:

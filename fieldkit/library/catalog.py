@@ -17,6 +17,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import threading
@@ -108,27 +109,46 @@ class Library(Reads, AskLog):
         return [_doc_info(r) for r in self.db["documents"].rows_where(order_by="name")]
 
     def document(self, name: str) -> DocumentInfo | None:
+        """The document whose key is ``name`` (its path relative to the folder it was ingested from)."""
         rows = list(self.db["documents"].rows_where("name = ?", [name]))
         return _doc_info(rows[0]) if rows else None
+
+    def find_documents(self, ref: str) -> list[DocumentInfo]:
+        """What a user means by ``ref``: the document with that key, else those whose key ends with it
+        ("manual.pdf" finds "a/manual.pdf" and "b/manual.pdf": the caller says which are meant)."""
+        exact = self.document(ref)
+        if exact:
+            return [exact]
+        ref = ref.strip("/")
+        return [_doc_info(r) for r in self.db["documents"].rows_where(
+            "substr(name, -?) = ?", [len(ref) + 1, "/" + ref], order_by="name")] if ref else []
 
     def generation(self) -> int:
         return int(self.db["meta"].get("generation")["value"])
 
+    def new_figure_folder(self) -> Path:
+        """A fresh folder for one ingest's figures: each document owns its own, so replacing or removing
+        one never touches another's (even one with the same content) and a failed ingest only its own."""
+        return self.figures_root / secrets.token_hex(8)
+
     def replace_document(
         self, *, name: str, path: str, sha256: str, size: int, fmt: str, title: str, revision: str | None,
         meta: dict, pages: list[Page], chunks: list[Chunk], embeddings: np.ndarray,
-        figures: list[FigureImage], callouts: list[CalloutBlock] = (),
+        figures: list[FigureImage], callouts: list[CalloutBlock] = (), figures_dir: Path | None = None,
     ) -> DocumentInfo:
-        """Insert a document, replacing one of the same name, in one transaction (under the writer lock)."""
+        """Insert a document, replacing the one with the same key, in one transaction (under the writer
+        lock). ``figures_dir`` is the folder its figure files were written to (``new_figure_folder``)."""
         with self.writing():
             return self._replace_document(
                 name=name, path=path, sha256=sha256, size=size, fmt=fmt, title=title, revision=revision, meta=meta,
-                pages=pages, chunks=chunks, embeddings=embeddings, figures=figures, callouts=callouts)
+                pages=pages, chunks=chunks, embeddings=embeddings, figures=figures, callouts=callouts,
+                figures_dir=figures_dir)
 
     def _replace_document(self, *, name, path, sha256, size, fmt, title, revision, meta, pages, chunks, embeddings,
-                          figures, callouts) -> DocumentInfo:
+                          figures, callouts, figures_dir) -> DocumentInfo:
         old = self.document(name)
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        owned = os.path.relpath(figures_dir, self.root) if figures_dir else None
         with self._immediate():
             if old:
                 self._delete_rows(old.id)
@@ -137,7 +157,7 @@ class Library(Reads, AskLog):
                 "name": name, "path": path, "sha256": sha256, "size": size, "format": fmt, "title": title,
                 "revision": revision, "pages": len(pages), "chunks": len(chunks), "figures": len(figures),
                 "ocr_pages": sum(p.ocr for p in pages), "ingested_at": now,
-                "meta": json.dumps(meta, ensure_ascii=False),
+                "meta": json.dumps(meta, ensure_ascii=False), "figures_dir": owned,
             }).last_pk
             self.db["pages"].insert_all(
                 {"doc_id": doc_id, "page": p.number, "label": p.label, "ocr": int(p.ocr), "text": p.text}
@@ -162,8 +182,8 @@ class Library(Reads, AskLog):
                 for c in callouts
             )
             self._bump_generation()
-        if old and old.sha256 != sha256:
-            shutil.rmtree(self.figure_folder(old.sha256), ignore_errors=True)
+        if old:
+            self._drop_figure_folder(old)
         return self.document(name)
 
     def remove_document(self, name: str) -> bool:
@@ -174,11 +194,18 @@ class Library(Reads, AskLog):
             with self._immediate():
                 self._delete_rows(old.id)
                 self._bump_generation()
-        shutil.rmtree(self.figure_folder(old.sha256), ignore_errors=True)
+        self._drop_figure_folder(old)
         return True
 
-    def figure_folder(self, sha256: str) -> Path:
-        return self.figures_root / sha256[:16]
+    def _drop_figure_folder(self, old: DocumentInfo) -> None:
+        """Delete a document's figure folder, unless another document still names it (two documents of
+        one content ingested before folders were per document share one)."""
+        if not old.figures_dir or self.db.execute("SELECT 1 FROM documents WHERE figures_dir = ?",
+                                                  [old.figures_dir]).fetchone():
+            return
+        folder = (self.root / old.figures_dir).resolve()
+        if folder.parent == self.figures_root.resolve():  # never outside the library's figures/
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _delete_rows(self, doc_id: int) -> None:
         for table in ("chunks", "figures", "pages", "callouts"):
@@ -272,6 +299,7 @@ class Library(Reads, AskLog):
         meta = json.loads(self.db.execute("SELECT meta FROM documents WHERE id = ?", [doc.id]).fetchone()[0] or "{}")
         return {
             "applicability": meta.get("applicability"),
+            "skipped_pages": meta.get("skipped_pages", []),
             "figures": list(self.db.query("SELECT page, label, caption FROM figures WHERE doc_id = ? ORDER BY page",
                                           [doc.id])),
             "callouts": list(self.db.query("SELECT kind, page, text FROM callouts WHERE doc_id = ? ORDER BY id",
@@ -317,4 +345,6 @@ def _doc_info(row: dict) -> DocumentInfo:
         id=row["id"], name=row["name"], path=row["path"], sha256=row["sha256"], title=row["title"] or "",
         pages=row["pages"], chunks=row["chunks"], figures=row["figures"], ocr_pages=row["ocr_pages"],
         ingested_at=row["ingested_at"], revision=row["revision"], format=row["format"],
+        figures_dir=row.get("figures_dir") or "",
+        skipped_pages=len(json.loads(row.get("meta") or "{}").get("skipped_pages", ())),
     )

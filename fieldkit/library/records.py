@@ -131,6 +131,8 @@ class DocumentInfo:
     ingested_at: str
     revision: str | None = None
     format: str = "pdf"
+    figures_dir: str = ""  # its own folder of figure files, relative to the library
+    skipped_pages: int = 0  # pages that could not be read and were left out (each named when ingested)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import sqlite_utils
 
 from fieldkit.errors import LibraryError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
@@ -79,7 +79,16 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE asks SET status = CASE refused WHEN 1 THEN 'refused' ELSE 'answered' END")
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4, 5: _migration_5}
+def _migration_6(db: sqlite_utils.Database) -> None:
+    """Each document owns its figure folder (named at ingest, recorded here): two manuals with the same
+    content no longer share one, so removing one leaves the other's figures. Older documents keep the
+    folder named by their content hash."""
+    db["documents"].add_column("figures_dir", str)
+    db.execute("UPDATE documents SET figures_dir = 'figures/' || substr(sha256, 1, 16)")
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4, 5: _migration_5,
+              6: _migration_6}
 
 
 def migrate(db: sqlite_utils.Database, root: Path, read_only: bool = False) -> None:

@@ -13,7 +13,7 @@ from fieldkit.errors import BadInputError, UsageError
 from fieldkit.ui.cli_doctor import doctor
 from fieldkit.ui.cli_pack import pack_group
 from fieldkit.ui.cli_lang import in_manual_language, lang_group, print_translation, translate, translated
-from fieldkit.ui.cli_support import _engine, _err, _print_json, _questions, _search_json, handle_errors
+from fieldkit.ui.cli_support import _engine, _err, _one_document, _print_json, _questions, _search_json, handle_errors
 from fieldkit.ui.render import answer_json, cite_short, photo_lines, render_answer
 
 IMAGE_HELP = ("A photo of a data plate, placard, part label or fault display: its part numbers, codes and "
@@ -132,7 +132,7 @@ def ingest(paths, force, as_json, embedder_name):
 @cli.command()
 @click.argument("query", required=False)
 @click.option("-k", default=5, show_default=True, help="How many passages.")
-@click.option("--doc", help="Only this manual (file name).")
+@click.option("--doc", help="Only this manual (its name in `fieldkit manuals`, or the file name).")
 @click.option("--applies-to", help="Only manuals whose applicability/effectivity or title mentions this (e.g. a serial).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--batch", type=click.Path(), help="Questions file (JSON Lines or plain lines); prints JSON Lines.")
@@ -168,7 +168,7 @@ def search(query, k, doc, applies_to, as_json, batch, image):
 @cli.command()
 @click.argument("question", required=False)
 @click.option("-k", default=5, show_default=True, help="How many passages to retrieve.")
-@click.option("--doc", help="Only this manual (file name).")
+@click.option("--doc", help="Only this manual (its name in `fieldkit manuals`, or the file name).")
 @click.option("--applies-to", help="Only manuals whose applicability/effectivity or title mentions this (e.g. a serial).")
 @click.option("--model", help="A chat GGUF (path, or a file name in models/); default: bundled SmolLM2-135M.")
 @click.option("--json", "as_json", is_flag=True)
@@ -248,11 +248,13 @@ def manuals(ctx, as_json):
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("file", "pages", "chunks", "figures", "OCR pages", "ingested at", "sha256")
+    table = Table("manual", "pages", "skipped", "chunks", "figures", "OCR pages", "ingested at", "sha256")
     for d in docs:
-        table.add_row(d.name, str(d.pages), str(d.chunks), str(d.figures), str(d.ocr_pages), d.ingested_at,
-                      d.sha256[:16])
+        table.add_row(d.name, str(d.pages), str(d.skipped_pages or ""), str(d.chunks), str(d.figures),
+                      str(d.ocr_pages), d.ingested_at, d.sha256[:16])
     Console().print(table)
+    if any(d.skipped_pages for d in docs):
+        _err("skipped: pages that could not be read and were left out (`fieldkit manuals show NAME` names them)")
 
 
 @manuals.command("show")
@@ -262,14 +264,13 @@ def manuals(ctx, as_json):
 def manuals_show(name, as_json):
     """A manual's outline with pages, its revision, applicability, figures and callouts."""
     library = _library()
-    doc = library.document(Path(name).name)
-    if doc is None:
-        raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
+    doc = _one_document(library, name)
     details = library.document_details(doc.name)
     outline = library.outline(doc.name)
     figures, callouts = details["figures"], details["callouts"]
     if as_json:
         _print_json({"manual": doc.__dict__, "applicability": details["applicability"], "outline": outline,
+                     "skipped_pages": details["skipped_pages"],
                      "figures": figures, "callouts": callouts})
         return
     click.secho(f"{doc.name}: {doc.title}", bold=True)
@@ -277,6 +278,8 @@ def manuals_show(name, as_json):
                f"revision: {doc.revision or 'not stated'}")
     if details["applicability"]:
         click.echo(f"  applicability: {details['applicability']}")
+    if details["skipped_pages"]:
+        click.echo(f"  skipped (could not be read): pages {', '.join(map(str, details['skipped_pages']))}")
     for item in outline:
         label = f" ({item['page_label']})" if item["page_label"] else ""
         click.echo(f"{'  ' * item['level']}{item['heading']}  ... p. {item['page']}{label}")
@@ -294,10 +297,11 @@ def manuals_show(name, as_json):
 @click.argument("name")
 @handle_errors
 def manuals_remove(name):
-    """Remove a manual (by file name) from the library."""
-    if not _library().remove_document(name):
-        raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
-    _err(f"removed {name}")
+    """Remove a manual (by the name `fieldkit manuals` lists) from the library."""
+    library = _library()
+    doc = _one_document(library, name)
+    library.remove_document(doc.name)
+    _err(f"removed {doc.name}")
 
 
 @cli.group("log")

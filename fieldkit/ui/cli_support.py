@@ -81,3 +81,15 @@ def _search_json(result) -> dict:
             for i, p in enumerate(result.passages, start=1)
         ],
     }
+
+
+def _one_document(library, name: str):
+    """The manual a user named: its key, or the end of its key ("manual.pdf" when only one is called so)."""
+    found = library.find_documents(name)
+    if not found:
+        raise UsageError(f"{name}: no such manual in the library; see `fieldkit manuals`")
+    if len(found) > 1:
+        raise UsageError(f"{name}: {len(found)} manuals are called so ({', '.join(d.name for d in found)}); "
+                         "give the one you mean")
+    return found[0]
+
