@@ -88,6 +88,9 @@ def test_same_content_twice_owns_two_figure_folders_and_removal_keeps_the_other(
     assert _figure_files(library, two) and all(p.is_file() for p in _figure_files(library, two))
     assert all(c.ok for c in check_library(library) if c.name == "figures")
     assert sorted(os.listdir(library.figures_root)) == [Path(two.figures_dir).name]
+    (library.figures_root / "0123456789abcdef").mkdir()  # an ingest killed after writing its figures
+    stray = [c for c in check_library(library) if c.name == "figure folders"]
+    assert stray and "1 figure folders no manual names" in stray[0].detail and "0123456789abcdef" in stray[0].detail
 
 
 def test_catalog_from_before_per_document_figure_folders_is_upgraded(tmp_path, library, embedder):

@@ -212,11 +212,11 @@ WRITER = textwrap.dedent("""
 
 
 @pytest.mark.stress
-def test_searches_while_another_process_ingests_and_removes(sample_home, fieldkit_home, tmp_path, embedder):
+def test_searches_while_another_process_ingests_and_removes_for_a_minute(sample_home, fieldkit_home, tmp_path, embedder):
     root = fieldkit_home / "library"
     shutil.copytree(sample_home, root)
     pump = text_pdf(tmp_path / "pump.pdf", PUMP)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(root), "35", str(pump), str(SAMPLE_MD)],
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(root), "60", str(pump), str(SAMPLE_MD)],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     kept, kiosk = _open(root, embedder), _open(root, embedder, read_only=True)
     queries = ["pump mounting bolts torque inch-pounds", "oil drain plug torque", "safety-wire the bolts"]
@@ -313,6 +313,27 @@ def test_a_read_only_catalog_file_is_a_library_error(sample_home, fieldkit_home)
     _one_line_error(run_cli("manuals", "remove", SAMPLE_MD.name, env_home=fieldkit_home), "read-only", "--read-only")
     _one_line_error(run_cli("ingest", SAMPLE_PDF, "--force", env_home=fieldkit_home), "read-only")
     assert (root / "catalog.db").read_bytes() == before
+
+
+def test_commands_that_only_read_work_on_a_library_nobody_may_write(sample_home, fieldkit_home):
+    """A mounted pack or a kiosk's library: search, manuals and the log read it, nothing is written."""
+    root = fieldkit_home / "library"
+    shutil.copytree(sample_home, root)
+    for path in (*root.rglob("*"), root):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    try:
+        found = run_cli("search", "oil drain plug torque", "--json", env_home=fieldkit_home)
+        assert found.returncode == 0 and "35 N·m" in found.stdout, found.stderr
+        listed = run_cli("manuals", "--json", env_home=fieldkit_home)
+        assert listed.returncode == 0 and SAMPLE_PDF.name in listed.stdout, listed.stderr
+        shown = run_cli("manuals", "show", SAMPLE_PDF.name, env_home=fieldkit_home)
+        assert shown.returncode == 0 and "Callouts" in shown.stdout, shown.stderr
+        _one_line_error(run_cli("ingest", SAMPLE_MD, "--force", env_home=fieldkit_home), "read-only")
+        assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    finally:
+        for path in (root, *root.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def test_a_locked_catalog_is_a_library_error(sample_home, fieldkit_home, monkeypatch):

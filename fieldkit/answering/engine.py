@@ -54,13 +54,13 @@ class Engine:
     """Library + embedder + retriever + (lazily) the language model, loaded once per process.
     ``read_only`` opens the library without writing anything and keeps no audit log (a kiosk)."""
 
-    def __init__(self, library=None, embedder=None, llm=None, model: str | None = None, read_only: bool = False):
+    def __init__(self, library=None, embedder=None, llm=None, model: str | None = None, read_only: bool | None = False):
         from fieldkit.answering.retrieve import Retriever
         from fieldkit.library.catalog import Library
 
         self.embedder = embedder or library_embedder(library)
         self.library = library or Library.open(self.embedder.id, self.embedder.dim, read_only=read_only)
-        self.read_only = read_only or self.library.read_only
+        self.read_only = bool(read_only) or self.library.read_only
         self.retriever = Retriever(self.library, self.embedder)
         pack = installed(self.library.root)
         self.manuals_as_of = pack.as_of() if pack else ""  # shown with every answer
@@ -293,7 +293,7 @@ class _Run:
             manuals_as_of=self.manuals_as_of)
 
 
-def open_library(read_only: bool = False, root=None):
+def open_library(read_only: bool | None = False, root=None):
     """The library, opened without loading its embedder (a new one for the default embedder)."""
     from fieldkit import paths
     from fieldkit.library import manifest

@@ -55,7 +55,12 @@ class Library(Reads, AskLog):
         self._connections_lock = threading.Lock()
 
     @classmethod
-    def open(cls, embedder_id: str, dim: int, root: Path | None = None, read_only: bool = False) -> "Library":
+    def open(cls, embedder_id: str, dim: int, root: Path | None = None, read_only: bool | None = False) -> "Library":
+        """``read_only``: True opens without writing anything; None (reading commands: search, manuals)
+        opens read-only only when the library may not be written (a kiosk's, a mounted pack)."""
+        if read_only is None:
+            where = root or paths.library_dir()
+            read_only = (where / "catalog.db").is_file() and not (_writable(where) and _writable(where / "catalog.db"))
         if (root is None or root == paths.library_dir()) and not read_only:
             finish_interrupted(paths.home())  # a pack install cut short between its two renames
         root = root or paths.library_dir()

@@ -21,6 +21,13 @@ def check_library(library) -> list[HealthCheck]:
     checks.append(HealthCheck("figures", not missing, f"{len(rows)} figures, their images present" if not missing
                               else f"{len(missing)} figure files missing (first: {library.root / missing[0]}); "
                                    "re-ingest the manuals they belong to"))
+    owned = {r[0] for r in library.db.execute("SELECT figures_dir FROM documents").fetchall()}
+    folders = sorted(library.figures_root.iterdir()) if library.figures_root.is_dir() else []
+    stray = [f for f in folders if f.relative_to(library.root).as_posix() not in owned]
+    if stray:  # left by an ingest cut short (or one running now): no manual names them, nothing reads them
+        checks.append(HealthCheck("figure folders", True, f"{len(stray)} figure folders no manual names (first: "
+                                  f"{stray[0]}), left by an interrupted ingest; they may be deleted when no "
+                                  "ingest is running"))
     return checks + check_installed(library.root)
 
 

@@ -142,7 +142,7 @@ def search(query, k, doc, applies_to, as_json, batch, image):
     """Ranked passages for QUERY, with manual, page, printed page label and section."""
     if not query and not batch and not image:
         raise UsageError("give a QUERY, --image PHOTO or --batch FILE")
-    engine = _engine()
+    engine = _engine(read_only=None)  # searching writes nothing but the FAISS cache: fine without it
     if batch:
         for item in _questions(batch):
             out = _search_json(engine.search(item["question"], k=k, doc=doc, applies_to=applies_to))
@@ -238,7 +238,7 @@ def manuals(ctx, as_json):
     """List the loaded manuals."""
     if ctx.invoked_subcommand:
         return
-    docs = _library().documents()
+    docs = _library(None).documents()
     if as_json:
         _print_json({"manuals": [d.__dict__ for d in docs]})
         return
@@ -263,7 +263,7 @@ def manuals(ctx, as_json):
 @handle_errors
 def manuals_show(name, as_json):
     """A manual's outline with pages, its revision, applicability, figures and callouts."""
-    library = _library()
+    library = _library(None)
     doc = _one_document(library, name)
     details = library.document_details(doc.name)
     outline = library.outline(doc.name)
@@ -317,7 +317,7 @@ def log_export(fmt, output):
     """Export the audit trail for a work order."""
     from fieldkit.answering import audit
 
-    text = audit.export(_library(), fmt)
+    text = audit.export(_library(None), fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         _err(f"wrote {output}")
@@ -341,10 +341,11 @@ def log_clear(yes):
     _err(f"deleted {audit.clear(library)} entries")
 
 
-def _library():
+def _library(read_only: bool | None = False):
+    """The library; ``None``: read-only when it may not be written (commands that only read)."""
     from fieldkit.answering.engine import open_library
 
-    return open_library()
+    return open_library(read_only)
 
 
 @cli.command("eval")

@@ -42,7 +42,7 @@ def _print_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
-def _engine(model: str | None = None, read_only: bool = False):
+def _engine(model: str | None = None, read_only: bool | None = False):
     from fieldkit.answering.engine import Engine
 
     return Engine(model=model, read_only=read_only)
