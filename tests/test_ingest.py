@@ -109,6 +109,26 @@ def test_bad_inputs_name_the_file_and_leave_the_library_unchanged(tmp_path, samp
         Path(d.figures_dir).name for d in sample_library.documents())
 
 
+def test_a_manual_that_reads_past_its_time_budget_is_refused_whole(tmp_path, sample_library, embedder, monkeypatch):
+    """FIELDKIT_INGEST_SECONDS bounds one manual's reading (checked at each OCR page and embedding
+    batch): past it the file is refused by name and the library, figures included, is as it was."""
+    from fieldkit.errors import BadInputError
+    from fieldkit.ingest.pipeline import ingest_file
+
+    changed = tmp_path / SAMPLE_PDF.name
+    shutil.copy(SAMPLE_PDF, changed)
+    with changed.open("ab") as fh:
+        fh.write(b"\n% changed\n")
+    before, folders = _state(sample_library), sorted(os.listdir(sample_library.figures_root))
+    monkeypatch.setenv("FIELDKIT_INGEST_SECONDS", "1e-9")
+    with pytest.raises(BadInputError) as info:
+        ingest_file(sample_library, embedder, changed)
+    assert SAMPLE_PDF.name in str(info.value) and "reading took over 1e-09 s" in str(info.value)
+    assert _state(sample_library) == before and sorted(os.listdir(sample_library.figures_root)) == folders
+    monkeypatch.setenv("FIELDKIT_INGEST_SECONDS", "600")
+    assert ingest_file(sample_library, embedder, changed).status == "added"  # another file: its own key
+
+
 def test_failure_inside_the_write_rolls_back(tmp_path, sample_library, embedder, monkeypatch):
     """An ingest interrupted while writing leaves the previous state and no stray figure files."""
     from fieldkit.ingest.pipeline import ingest_file

@@ -189,7 +189,16 @@ def prepare_document(path: Path, figures_dir: Path, embedder, progress: Callable
                      ocr: bool = True, sha: str | None = None) -> PreparedDocument:
     """Extract (OCR where a page needs it), chunk along structure and embed one manual; figure files go
     to ``figures_dir``, removed again if this fails. Nothing is written to the library."""
-    report = progress or _quiet
+    budget, started, tell = reading_budget(), time.monotonic(), progress or _quiet
+
+    def report(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - started > budget:  # checked at every page OCRed and every embedding batch
+            where = f" ({stage} {done} of {total})" if total > 1 else ""
+            raise BadInputError(path, f"reading took over {budget:g} s{where}, far longer than a manual should; "
+                                      "the file may be malformed (FIELDKIT_INGEST_SECONDS allows longer); "
+                                      "nothing was added")
+        tell(stage, done, total)
+
     warnings: list[str] = []
     try:
         report("extract", 0, 1)
@@ -237,6 +246,15 @@ def prepare_document(path: Path, figures_dir: Path, embedder, progress: Callable
         raise
     return PreparedDocument(path, sha or sha256_file(path), path.stat().st_size, fmt, title, meta, pages, chunks,
                             callouts, figures, vectors, figures_dir, tuple(one_line(w) for w in warnings))
+
+
+def reading_budget() -> float:
+    """Seconds one manual may take to read and embed (FIELDKIT_INGEST_SECONDS, default an hour: a
+    1,000-page scan OCRs in about 20 minutes on 2 cores); past it the file is refused, not waited on."""
+    try:
+        return max(0.0, float(os.environ.get("FIELDKIT_INGEST_SECONDS", "3600")))
+    except ValueError:
+        return 3600.0
 
 
 def store_document(library, prepared: PreparedDocument, key: str) -> DocumentInfo:
