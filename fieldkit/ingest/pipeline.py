@@ -139,12 +139,12 @@ def ingest_file(library, embedder, path: Path, progress: Progress | None = None,
                 ocr: bool = True, key: str | None = None) -> IngestResult:
     """Read, embed and store one manual under ``key`` (default: its file name), replacing the document
     of that key when it is this file again (same place or same content); another file that happens to
-    have the key gets one of its own (``_own_key``) and a warning."""
+    have the key gets one of its own (``own_key``) and a warning."""
     start = time.perf_counter()
     path = Path(path).expanduser()
     check_file(path)
     sha = sha256_file(path)
-    key, old, notes = _own_key(library, path, key or path.name, sha)
+    key, old, notes = own_key(library, path, key or path.name, sha)
     if old and old.sha256 == sha and not force:
         return IngestResult(key, "unchanged", old, time.perf_counter() - start, notes)
     prepared = prepare_document(path, library.new_figure_folder(), embedder,
@@ -162,7 +162,7 @@ def _quiet(*_args) -> None:
     return None
 
 
-def _own_key(library, path: Path, key: str, sha: str) -> tuple[str, DocumentInfo | None, tuple[str, ...]]:
+def own_key(library, path: Path, key: str, sha: str) -> tuple[str, DocumentInfo | None, tuple[str, ...]]:
     """The key this file is stored under and the document it replaces. A document of the same key from
     another place with other content is another manual: this one is keyed by its path with as many
     parent folders as tell them apart, and told so (a new revision from a new place is a new document
@@ -272,22 +272,40 @@ def one_line(text: str) -> str:
 
 
 def ingest_paths(library, embedder, items: Iterable[str | Path], progress: Progress | None = None,
-                 force: bool = False, ocr: bool = True) -> Iterator[IngestResult | BadInputError]:
+                 force: bool = False, ocr: bool = True, workers: int = 1) -> Iterator[IngestResult | BadInputError]:
     """Ingest each file in turn; a file that fails for any reason yields a BadInputError naming it and
-    the rest go on. Errors about the library or models (other FieldkitErrors) and Ctrl-C stop the run."""
-    for source in expand_sources(items):
-        path = source.path
+    the rest go on. Errors about the library or models (other FieldkitErrors) and Ctrl-C stop the run.
+    ``workers`` > 1 reads several files at once in worker processes (``pool.py``; 0: one per core);
+    results keep the order."""
+    sources = expand_sources(items)
+    if workers == 0:
+        from fieldkit.ingest.pool import default_workers
+
+        workers = default_workers(len(sources))
+    if workers > 1 and len(sources) > 1:
+        from fieldkit.ingest.pool import ingest_pooled
+
+        yield from ingest_pooled(library, embedder, sources, workers, progress, force, ocr)
+        return
+    for source in sources:
         try:
-            yield ingest_file(library, embedder, path, progress, force, ocr, key=source.key)
-        except BadInputError as err:
-            yield BadInputError(one_line(err.path), one_line(err.reason))
-        except FieldkitError:
-            raise
-        except MemoryError:
-            yield BadInputError(one_line(path), "too large to read in this device's memory; nothing was added")
+            yield ingest_file(library, embedder, source.path, progress, force, ocr, key=source.key)
+        except FieldkitError as err:
+            if not isinstance(err, BadInputError):
+                raise
+            yield as_bad_input(source.path, err)
         except Exception as exc:  # a reader's unexpected failure is this file's problem, not the run's
-            reason = one_line(f"{type(exc).__name__}: {exc}")[:300]
-            yield BadInputError(one_line(path), f"cannot be read ({reason}); the file may be damaged, nothing was added")
+            yield as_bad_input(source.path, exc)
+
+
+def as_bad_input(path: Path, exc: BaseException) -> BadInputError:
+    """A file's failure as one line naming it (a reader's error may span lines or name a type)."""
+    if isinstance(exc, BadInputError):
+        return BadInputError(one_line(exc.path), one_line(exc.reason))
+    if isinstance(exc, MemoryError):
+        return BadInputError(one_line(path), "too large to read in this device's memory; nothing was added")
+    reason = one_line(f"{type(exc).__name__}: {exc}")[:300]
+    return BadInputError(one_line(path), f"cannot be read ({reason}); the file may be damaged, nothing was added")
 
 
 def _title(metadata_title: str | None, pages, path: Path) -> str:

@@ -78,8 +78,10 @@ def kiosk_set_pin(idle_minutes, log_path):
 @click.option("--embedder", "embedder_name", type=click.Choice(["minilm", "multilingual"]),
               help="For a new library: minilm (default, English) or multilingual (e5-small: questions in "
                    "other languages find English and Chinese pages). A library keeps the one it was built with.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default="one per core, up to 4",
+              help="Manuals read at once, each in its own process (OCR and embedding); 1: one at a time.")
 @handle_errors
-def ingest(paths, force, as_json, embedder_name):
+def ingest(paths, force, as_json, embedder_name, workers):
     """Add manuals (PDF, Markdown, HTML, S1000D XML; files or folders) to the library."""
     from rich.console import Console
     from rich.markup import escape
@@ -104,7 +106,7 @@ def ingest(paths, force, as_json, embedder_name):
                 tasks[key] = progress.add_task(f"{stage:8} {name[:48]}", total=total)
             progress.update(tasks[key], completed=done, total=total)
 
-        for result in ingest_paths(library, embedder, paths, progress=report, force=force):
+        for result in ingest_paths(library, embedder, paths, progress=report, force=force, workers=workers):
             files += 1
             if isinstance(result, BadInputError):
                 failures += 1
