@@ -129,7 +129,8 @@ class Library(Reads, AskLog):
             "substr(name, -?) = ?", [len(ref) + 1, "/" + ref], order_by="name")] if ref else []
 
     def generation(self) -> int:
-        return int(self.db["meta"].get("generation")["value"])
+        # Plain SQL: sqlite-utils' table.get reads the table's schema on every call (searches ask often).
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
     def new_figure_folder(self) -> Path:
         """A fresh folder for one ingest's figures: each document owns its own, so replacing or removing

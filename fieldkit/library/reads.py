@@ -43,15 +43,14 @@ class Reads:
         return self._match("chunks_tri", "bm25(chunks_tri)", match, limit, docs)
 
     def _match(self, table: str, rank: str, match: str, limit: int, docs: frozenset[str] | None):
-        where, params = f"{table} MATCH ?", [match]
+        where, params, joins = f"{table} MATCH ?", [match], ""
         if docs is not None:
             where += f" AND documents.name IN ({','.join('?' * len(docs))})"
             params += sorted(docs)
-        sql = (
-            f"SELECT {table}.rowid, {rank} AS rank FROM {table} "
-            f"JOIN chunks ON chunks.id = {table}.rowid JOIN documents ON documents.id = chunks.doc_id "
-            f"WHERE {where} ORDER BY rank LIMIT ?"
-        )
+            joins = f"JOIN chunks ON chunks.id = {table}.rowid JOIN documents ON documents.id = chunks.doc_id "
+        # Over the whole library no join: every match would be looked up in chunks and documents before
+        # the sort (same rows; dev questions at 10^5 chunks: p50 217 -> 65 ms; scripts/bench_scale.py).
+        sql = f"SELECT {table}.rowid, {rank} AS rank FROM {table} {joins}WHERE {where} ORDER BY rank LIMIT ?"
         return [(row[0], -row[1]) for row in self.db.execute(sql, params + [limit]).fetchall()]
 
     def applicable_documents(self, text: str) -> frozenset[str]:
