@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml scripts/build_llama_wheel.sh
 	$(BIN)/python -m pip install -q --upgrade pip
 	WHEEL_CACHE=$(WHEEL_CACHE) PIP=$(BIN)/pip scripts/build_llama_wheel.sh $(LLAMA_VERSION)
 	$(BIN)/pip install -q --find-links $(WHEEL_CACHE) "llama-cpp-python==$(LLAMA_VERSION)"
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,cluster]"
 	$(BIN)/pip install -q --no-deps $(NO_DEPS_PACKAGES)
 	touch $@
 

@@ -1,7 +1,10 @@
 """`fieldkit pack build`: ingest a folder of manuals into a fresh library and write it as a signed pack.
 
 Built whole or not at all: a manual that cannot be read stops the build (a fleet's pack must not
-silently lack a manual), and the pack file appears only once complete.
+silently lack a manual), and the pack file appears only once complete. With ``ray_address`` the
+reading, OCR and embedding run on Ray Data (fieldkit.ingest.ray_stage, `fieldkit[cluster]`); this
+process alone writes the library, in the same order, so the pack holds the same manuals, chunks and
+vectors either way.
 """
 
 from __future__ import annotations
@@ -10,25 +13,31 @@ import tempfile
 from pathlib import Path
 
 from fieldkit.errors import BadInputError
-from fieldkit.ingest.pipeline import Progress, expand_paths, ingest_paths
+from fieldkit.ingest.pipeline import Progress, expand_sources, ingest_paths
 from fieldkit.library.catalog import Library
 from fieldkit.library.packs import PackError, PackInfo, write_pack
 
 
 def build_pack(folder: Path, out: Path, name: str, revision: str, key: Path, embedder,
-               progress: Progress | None = None) -> PackInfo:
+               progress: Progress | None = None, ray_address: str | None = None) -> PackInfo:
     folder, out = Path(folder), Path(out)
-    files = expand_paths([folder])
-    if not folder.is_dir() or not files:
+    sources = expand_sources([folder])
+    if not folder.is_dir() or not sources:
         raise PackError(f"{folder}: no manuals to pack (give a folder of .pdf, .md, .html or S1000D .xml files)")
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".fieldkit-pack-", dir=out.parent) as tmp:
         root = Path(tmp) / "library"
         library = Library.open(embedder.id, embedder.dim, root=root)
         try:
-            failed = [r for r in ingest_paths(library, embedder, [folder], progress=progress) if isinstance(r, BadInputError)]
+            if ray_address is None:
+                failed = [r for r in ingest_paths(library, embedder, [folder], progress=progress)
+                          if isinstance(r, BadInputError)]
+            else:
+                from fieldkit.ingest.ray_stage import ingest_on_ray
+
+                failed = ingest_on_ray(library, embedder, sources, ray_address, progress=progress)
             if failed:
-                raise PackError(f"{len(failed)} of {len(files)} manuals could not be read, first {failed[0].message}; "
+                raise PackError(f"{len(failed)} of {len(sources)} manuals could not be read, first {failed[0].message}; "
                                 "fix or remove them and build again (a pack is built whole)")
             library.vector_index()  # the FAISS file goes into the pack: devices load it, never rebuild
             documents = []

@@ -33,9 +33,13 @@ def pack_keygen(key):
 @click.option("--revision", default="1", show_default=True, help="The pack's revision, shown with every answer.")
 @click.option("--embedder", "embedder_name", type=click.Choice(["minilm", "multilingual"]), default="minilm",
               show_default=True)
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Read, OCR and embed on Ray Data (pip install 'fieldkit[cluster]'): `local` starts a private Ray "
+                   "on this machine; else a running cluster's head (host:6379, ray://host:10001 or auto), whose "
+                   "nodes see FOLDER at the same path. This process alone writes the pack.")
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
-def pack_build(folder, output, key, name, revision, embedder_name, as_json):
+def pack_build(folder, output, key, name, revision, embedder_name, ray_address, as_json):
     """Ingest every manual in FOLDER into a new library and write it as one signed pack."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -54,7 +58,8 @@ def pack_build(folder, output, key, name, revision, embedder_name, as_json):
                 tasks[doc] = progress.add_task(doc, total=total)
             progress.update(tasks[doc], description=f"{doc}: {stage}", completed=done, total=total)
 
-        info = build_pack(Path(folder), out, name or out.stem, revision, Path(key), embedder, progress=report)
+        info = build_pack(Path(folder), out, name or out.stem, revision, Path(key), embedder, progress=report,
+                          ray_address=ray_address)
     if as_json:
         _print_json({"pack": str(out), "name": info.name, "revision": info.revision, "built": info.built,
                      "manuals": list(info.manuals)})
