@@ -1,6 +1,8 @@
 """fieldkit benchmark: medians of several runs in one process, with a bare llama-cpp-python reference.
 
     python scripts/bench.py [--runs 5] [--shared]
+    python scripts/bench.py --scale 100000 [--runs 3] [--keep DIR]   # scripts/bench_scale.py
+    python scripts/bench.py --ocr | --quant | --ray                  # bench_ocr, bench_quant, bench_ray
 
 Reports ingest pages/s, extraction pages/s without OCR and OCR pages/s, embedding chunks/s, search
 latency p50/p95, ask time to first token and tokens/s next to a bare llama-cpp-python call on the
@@ -84,8 +86,18 @@ def bare_call(llm, messages, max_tokens):
     return first - start, (n - 1) / (last - first) if n > 1 and last > first else None
 
 
+# The other benchmarks, each its own script, reached from here too: `bench.py --scale 100000 --runs 3`.
+OTHER_BENCHES = {"--scale": "bench_scale", "--ocr": "bench_ocr", "--quant": "bench_quant", "--ray": "bench_ray"}
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    for flag, module in OTHER_BENCHES.items():
+        if flag in sys.argv[1:]:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            sys.argv = [f"{module}.py", *(a for a in sys.argv[1:] if a != flag or flag == "--scale")]
+            return __import__(module).main() or 0
+    parser = argparse.ArgumentParser(epilog="Also: --scale N (library size), --ocr (OCR pages/s and character "
+                                            "error rate), --quant (Q4_0 vs Q4_1), --ray (pack build on Ray vs local).")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--shared", action="store_true", help="ingest ../shared/manuals instead of the sample")
     args = parser.parse_args()

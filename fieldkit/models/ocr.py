@@ -23,30 +23,57 @@ class TextBox:
     bottom: float
 
 
+# Measured with scripts/bench_ocr.py (pages/s on the scanned shared manuals, old and new in one run;
+# CER against the text layer of rendered text-layer pages). Two engines (the models are ~15 MB):
+# photos and banner lines keep the settings they had ("general"); rendered pages ("page") use faster ones.
+GENERAL_OPTIONS = {
+    # Printed manuals have tight line spacing: without dilation (and with a larger detection size)
+    # PP-OCR stops merging adjacent lines (measured on AC 43-2B: 46 vs 40 lines found).
+    "det_use_dilation": False,
+    "det_limit_side_len": 1400,
+}
+PAGE_OPTIONS = {
+    "det_use_dilation": False,
+    # Detect at the render's own size: 144 dpi pages are larger, so nothing is resized (the 1400 px
+    # upscale cost 1.1-2x the detection time; AC 43-2B p3 still reads all its lines).
+    "det_limit_side_len": 736,
+    # Lines at 32 px, not 48: 2.5x less work per line, and at 48 px the model drops the spaces between
+    # words ("batchtobatch andper"); 28 px loses characters. Banner crops (a box border around one
+    # word) need 48 px ("WARNG" at 32): they use the general engine.
+    "rec_img_shape": [3, 32, 320],
+    "rec_batch_num": 1,  # one line per run: batches of 6 (padded to the widest) cost 2x the CPU time
+    # One thread: ingest reads several manuals at once, a process each (ingest/pool.py); on 2 busy
+    # cores ONNX Runtime's spinning 2-thread pool ran 2x slower, on a quiet one 1.2x faster for 2x the CPU.
+    "intra_op_num_threads": 1,
+    "inter_op_num_threads": 1,
+}
+
+
 class OCR:
-    _engine = None
+    _engines: dict = {}
     _lock = threading.Lock()
 
     @classmethod
-    def engine(cls):
+    def engine(cls, mode: str = "general"):
+        """The RapidOCR engine for ``mode`` ("page": rendered manual pages; "general": photos, banners)."""
         with cls._lock:
-            if cls._engine is None:
+            if mode not in cls._engines:
                 try:
                     with paths.third_party_folders():
                         from rapidocr_onnxruntime import RapidOCR
                 except ImportError as exc:
                     raise ModelError("OCR needs rapidocr-onnxruntime; run `make install`") from exc
-                # Printed manuals have tight line spacing: without dilation (and with a larger detection
-                # size) PP-OCR stops merging adjacent lines (measured on AC 43-2B: 46 vs 40 lines found).
-                cls._engine = RapidOCR(det_use_dilation=False, det_limit_side_len=1400)
-            return cls._engine
+                cls._engines[mode] = RapidOCR(**(PAGE_OPTIONS if mode == "page" else GENERAL_OPTIONS))
+            return cls._engines[mode]
 
     @classmethod
-    def boxes(cls, image) -> list[TextBox]:
-        """Every text run found in a PIL image."""
+    def boxes(cls, image, upright: bool = False) -> list[TextBox]:
+        """Every text run found in a PIL image. ``upright`` (a rendered page): page settings and no
+        angle classifier (on pages it only turned good lines upside down into garbage)."""
         import numpy as np
 
-        result, _ = cls.engine()(np.asarray(image.convert("RGB")))
+        array = np.asarray(image.convert("RGB"))
+        result, _ = cls.engine("page" if upright else "general")(array, use_cls=not upright)
         found = []
         for box, text, score in result or []:
             xs, ys = [p[0] for p in box], [p[1] for p in box]
@@ -54,9 +81,9 @@ class OCR:
         return found
 
     @classmethod
-    def lines(cls, image) -> list[str]:
+    def lines(cls, image, upright: bool = False) -> list[str]:
         """Recognised text lines of a PIL image, top to bottom, left to right."""
-        return [" ".join(b.text for b in row) for row in rows(cls.boxes(image))]
+        return [" ".join(b.text for b in row) for row in rows(cls.boxes(image, upright))]
 
     @classmethod
     def read_line(cls, image) -> str:
