@@ -41,13 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 MANUAL_PDF = ROOT / "manuals" / "fk200-gpu-maintenance.pdf"
 MANUAL_TEXT = ROOT / "manuals" / "fk200-gpu-maintenance.md"
-QUESTIONS = [  # scripts/bench.py SAMPLE_QUESTIONS, then four more from the same manual
-    "What torque for the oil drain plug?",
-    "How long must the engine cool before I remove the drain plug?",
-    "What does fault code E-204 mean?",
-    "How much oil goes in at a filter change?",
-    "What is the output voltage limit at no load?",
-    "What do I check on the output cable during the daily inspection?",
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench import SAMPLE_QUESTIONS  # noqa: E402
+
+QUESTIONS = SAMPLE_QUESTIONS + [  # then four more from the same manual
     "What torque for the wheel lug nut?",
     "What does fault code E-317 mean?",
     "What oil pressure is required at rated speed?",
