@@ -84,10 +84,6 @@ def expand_sources(items: Iterable[str | Path]) -> list[Source]:
     return out
 
 
-def expand_paths(items: Iterable[str | Path]) -> list[Path]:
-    return [source.path for source in expand_sources(items)]
-
-
 def sha256_file(path: Path) -> str:
     """Hash of a regular file, opened without blocking (a FIFO swapped in after ``check_file`` is
     refused, not waited on)."""
