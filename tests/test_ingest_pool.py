@@ -68,3 +68,19 @@ def test_cli_ingest_with_workers_reports_each_file_and_exits_2_at_the_end(tmp_pa
     assert "Traceback" not in result.stderr
     listed = run_cli("manuals", "--json", env_home=fieldkit_home)
     assert listed.stdout.count('"name"') == 4 and "gpu/" + SAMPLE_PDF.name in listed.stdout
+
+
+def test_a_run_stopped_early_stops_its_workers_and_leaves_no_stray_figures(tmp_path, library, embedder):
+    import multiprocessing
+    import os
+
+    from fieldkit.ingest.pipeline import ingest_paths
+
+    folder = _folder(tmp_path)
+    run = ingest_paths(library, embedder, [folder], workers=2)
+    first = next(run)  # broken.pdf, reported before any work is stored; the workers are reading the rest
+    assert getattr(first, "reason", "")
+    run.close()  # the caller stops reading (Ctrl-C in a shell, a closed TUI screen)
+    assert multiprocessing.active_children() == []
+    assert library.documents() == []  # nothing was stored, so no figure folder may be left
+    assert not library.figures_root.exists() or os.listdir(library.figures_root) == []

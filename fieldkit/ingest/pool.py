@@ -48,6 +48,7 @@ def ingest_pooled(library, embedder, sources: list[Source], workers: int, progre
 
     report = progress or (lambda *_: None)
     plans: list[tuple[Source, float, tuple, Future | None]] = []
+    stored = 0  # plans done: the figure folders of the rest are removed if the run stops
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start, initargs=(embedder.id,))
     try:
@@ -67,12 +68,18 @@ def ingest_pooled(library, embedder, sources: list[Source], workers: int, progre
             report(key, "read", 0, 1)
             plans.append((source, start, (sha, folder), pool.submit(_prepare, str(source.path), str(folder), ocr, sha)))
         for source, start, plan, future in plans:
-            if future is None:
-                yield plan[0]
-                continue
-            yield _store(library, source, start, plan, future, report)
-    finally:
+            result = plan[0] if future is None else _store(library, source, start, plan, future, report)
+            stored += 1
+            yield result
+    except BaseException:  # Ctrl-C, a library error, or the caller stopped reading: stop the workers now
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()  # (Python 3.14's pool.terminate_workers); a worker may be minutes into an OCR
         pool.shutdown(wait=True, cancel_futures=True)
+        for _, _, plan, future in plans[stored:]:
+            if future is not None:
+                shutil.rmtree(plan[1], ignore_errors=True)  # figures of manuals never stored
+        raise
+    pool.shutdown(wait=True)
 
 
 def _store(library, source: Source, start: float, plan: tuple, future: Future, report) -> IngestResult | BadInputError:
