@@ -22,6 +22,7 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 XML_SUFFIXES = {".xml"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED = PDF_SUFFIXES | MARKDOWN_SUFFIXES | XML_SUFFIXES | HTML_SUFFIXES
+EMBED_GROUP = 128  # chunks embedded between progress reports (the embedder batches them by 32)
 MAX_FILE_BYTES = 2 * 1024**3  # no repair manual is this big; a bigger "file" is a mistake or an attack
 
 # progress(document name, stage, done, total)
@@ -222,15 +223,17 @@ def prepare_document(path: Path, figures_dir: Path, embedder, progress: Callable
         chunks, callouts = chunk_pages(pages)
         if not chunks:
             raise BadInputError(path, "no text found (a scanned file without OCR?); nothing was added")
-        texts = [f"{c.section}\n{c.text}" if c.section else c.text for c in chunks]
-        embeddings = []
-        batch = 32
-        for i in range(0, len(texts), batch):
-            embeddings.append(embedder.embed(texts[i : i + batch]))
-            report("embed", min(i + batch, len(texts)), len(texts))
         import numpy as np
 
-        vectors = np.concatenate(embeddings) if embeddings else np.zeros((0, embedder.dim), dtype=np.float32)
+        texts = [f"{c.section}\n{c.text}" if c.section else c.text for c in chunks]
+        vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+        # Shortest first across the whole manual, so each batch pads to a length close to its texts'
+        # (slices in page order padded short chunks to long ones: 1.27x the time on 640 shared chunks).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for i in range(0, len(order), EMBED_GROUP):
+            group = order[i : i + EMBED_GROUP]
+            vectors[group] = embedder.embed([texts[j] for j in group])
+            report("embed", min(i + EMBED_GROUP, len(texts)), len(texts))
         if warnings:
             meta["ingest_warnings"] = len(warnings)
         title = _title(meta.get("Title"), pages, path)
