@@ -106,3 +106,16 @@ def test_banners_still_read_after_page_ocr():
         assert [kind for kind, _ in banner_callouts(pdf[6], {})] == ["WARNING", "CAUTION"]
     finally:
         pdf.close()
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not (SHARED / "manuals").exists(), reason="needs ../shared")
+def test_degraded_table_scans_behind_a_hidden_layer_are_still_ours(tmp_path):
+    """AC 43-18's appendix tables (a skewed scan behind someone else's OCR layer): the fast page engine
+    reads them worse than that layer, so the general engine gets a second look before the layer wins,
+    and fieldkit's OCR is kept, as it was before the page engine."""
+    from fieldkit.ingest.pdf import extract_pdf
+
+    pages, _, _ = extract_pdf(SHARED / "manuals" / "AC-43-18_Chg_1-2.pdf", tmp_path / "figures")
+    assert [p.number for p in pages if p.ocr] == [16, 17]
+    assert "Radiators" in pages[15].text and "Engine" in pages[15].text

@@ -212,9 +212,15 @@ def _page_text(pdf, index: int, layer_text: str, ocr: bool, report, warn: list[s
                     warn.append(f"page {index + 1}: not OCRed (page or image too large to render)")
                     return text, False
                 report("ocr", index, len(pdf))
-                ocr_text = textlayer.repair_glued_words(clean_text("\n".join(ocr_page(page))))
+                def read(fast: bool) -> str:
+                    return textlayer.repair_glued_words(clean_text("\n".join(ocr_page(page, fast))))
+
+                ocr_text = read(fast=True)
                 # A hidden layer behind a scan is someone else's OCR: ours wins unless clearly worse.
                 margin = 0.1 if "hidden" in reason else 0.0
+                if text.strip() and textlayer.quality(ocr_text) <= score - margin:
+                    slow = read(fast=False)  # before the layer wins: the general engine, as before
+                    ocr_text = max((ocr_text, slow), key=textlayer.quality)
                 if textlayer.quality(ocr_text) > score - margin or not text.strip():
                     text, used_ocr = ocr_text, True
                 report("ocr", index + 1, len(pdf))
