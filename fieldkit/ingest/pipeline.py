@@ -289,10 +289,10 @@ def ingest_paths(library, embedder, items: Iterable[str | Path], progress: Progr
     for source in sources:
         try:
             yield ingest_file(library, embedder, source.path, progress, force, ocr, key=source.key)
-        except FieldkitError as err:
-            if not isinstance(err, BadInputError):
-                raise
+        except BadInputError as err:
             yield as_bad_input(source.path, err)
+        except FieldkitError:
+            raise
         except Exception as exc:  # a reader's unexpected failure is this file's problem, not the run's
             yield as_bad_input(source.path, exc)
 

@@ -62,10 +62,7 @@ def ingest_on_ray(library, embedder, sources: list[Source], address: str,
         try:
             check_file(source.path)
             sha = sha256_file(source.path)
-        except BadInputError as err:
-            failed[index] = BadInputError(one_line(err.path), one_line(err.reason))
-            continue
-        except OSError as exc:
+        except (BadInputError, OSError) as exc:
             failed[index] = as_bad_input(source.path, exc)
             continue
         rows.append({"index": index, "path": str(source.path), "key": source.key, "sha256": sha})

@@ -111,11 +111,11 @@ class Library(Reads, AskLog):
     # -- documents ------------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
-        return [_doc_info(r) for r in self.db["documents"].rows_where(order_by="name")]
+        return [_doc_info(r) for r in self.db["documents"].rows_where(select=_DOC_COLUMNS, order_by="name")]
 
     def document(self, name: str) -> DocumentInfo | None:
         """The document whose key is ``name`` (its path relative to the folder it was ingested from)."""
-        rows = list(self.db["documents"].rows_where("name = ?", [name]))
+        rows = list(self.db["documents"].rows_where("name = ?", [name], select=_DOC_COLUMNS))
         return _doc_info(rows[0]) if rows else None
 
     def find_documents(self, ref: str) -> list[DocumentInfo]:
@@ -126,7 +126,7 @@ class Library(Reads, AskLog):
             return [exact]
         ref = ref.strip("/")
         return [_doc_info(r) for r in self.db["documents"].rows_where(
-            "substr(name, -?) = ?", [len(ref) + 1, "/" + ref], order_by="name")] if ref else []
+            "substr(name, -?) = ?", [len(ref) + 1, "/" + ref], select=_DOC_COLUMNS, order_by="name")] if ref else []
 
     def generation(self) -> int:
         # Plain SQL: sqlite-utils' table.get reads the table's schema on every call (searches ask often).
@@ -346,11 +346,17 @@ def _writable(path: Path) -> bool:
         return False
 
 
+# Everything DocumentInfo holds, the skipped pages counted by SQLite: retrieval lists the documents on
+# every query, and decoding each one's meta JSON in Python there would grow with the fleet.
+_DOC_COLUMNS = ("id, name, path, sha256, title, pages, chunks, figures, ocr_pages, ingested_at, revision, format, "
+                "figures_dir, coalesce(json_array_length(meta, '$.skipped_pages'), 0) AS skipped_pages")
+
+
 def _doc_info(row: dict) -> DocumentInfo:
     return DocumentInfo(
         id=row["id"], name=row["name"], path=row["path"], sha256=row["sha256"], title=row["title"] or "",
         pages=row["pages"], chunks=row["chunks"], figures=row["figures"], ocr_pages=row["ocr_pages"],
         ingested_at=row["ingested_at"], revision=row["revision"], format=row["format"],
         figures_dir=row.get("figures_dir") or "",
-        skipped_pages=len(json.loads(row.get("meta") or "{}").get("skipped_pages", ())),
+        skipped_pages=row["skipped_pages"],
     )
