@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from fieldkit.text.normalize import CJK_RUN_RE, identifiers, stem
+from fieldkit.text.normalize import CJK_ASKING, CJK_RUN_RE, identifiers, stem
 
 
 def mentions(word: str, text_stems: set[str], text_words: set[str]) -> bool:
@@ -86,8 +86,6 @@ ASKING_WORDS = frozenset(
 )
 
 
-# Characters a Chinese question asks with (what, how many, can, must, ...), not what it is about.
-CJK_ASKING = frozenset("的了吗呢吧啊么什怎多少几要能得是在有和就都还会可以最请问该需啥谁哪些个么样")
 
 
 CJK_ASKING_PAIRS = frozenset("时候 以后 之后 以前 之前 当时 到底 一下 一次".split())

@@ -11,8 +11,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from fieldkit.answering.question import asks_for_figure, designators, with_shop_talk_spelled_out
+from fieldkit.answering.question import asks_for_figure, designators, key_terms, with_shop_talk_spelled_out
 from fieldkit.library.records import Callout, Passage
+from fieldkit.library.substrings import substring_search
+from fieldkit.text import glossary
 from fieldkit.text.callouts import CALLOUT_ORDER
 from fieldkit.text.language import detect_language
 from fieldkit.text.normalize import fts_query, mostly_cjk, phrase_key, stems, trigrams
@@ -22,6 +24,7 @@ POOL = 60
 NAMED_DOC_BOOST = 1.5  # a question that names a manual's designator ("OH-58") prefers that manual
 FIGURE_POOL = 10  # a question asking for a picture looks this deep for a figure whose caption matches
 CROSS_SCRIPT_PLACES = 2  # of the top k, for a Chinese question's best passages in Latin-script manuals
+LATIN_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+/-]*")
 PHRASE_WEIGHT = 2.0  # exact identifier phrases read from a photo, against words and meaning (1.0 each)
 
 
@@ -70,11 +73,13 @@ class Retriever:
         # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
         foreign = detect_language(query) != "en"
         grams = self.library.trigram_search(trigrams(query), self.pool, docs) if foreign and docs != frozenset() else []
+        glossed = self._in_chinese(query, docs)
         exact = []
         if phrases and docs != frozenset():
             exact = self.library.fts(" OR ".join(f'"{p}"' for p in phrases), self.pool, docs)
         fused: dict[int, float] = {}
-        for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams), (PHRASE_WEIGHT, exact)):
+        for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams), (1.0, glossed),
+                               (PHRASE_WEIGHT, exact)):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank + 1)
         if named:
@@ -84,7 +89,7 @@ class Retriever:
                     fused[cid] *= NAMED_DOC_BOOST
         wants_figure = asks_for_figure(query)
         top = sorted(fused, key=fused.get, reverse=True)[: max(k, FIGURE_POOL) if wants_figure else k]
-        across = self._across_scripts(query, qvec, docs)
+        across = self._across_scripts(query, qvec, docs, k)
         if across:  # the last places go to the manuals written in the other script
             ids = [c for c, _ in across]
             top = [c for c in top[:k] if c not in ids][: k - len(ids)] + ids + [c for c in top[k:] if c not in ids]
@@ -129,17 +134,47 @@ class Retriever:
             pairs = [p for p in pairs if p[0] in allowed]
         return pairs[: self.pool]
 
-    def _across_scripts(self, query: str, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
-        """A Chinese question's best passages, by meaning alone, in the manuals written in another script.
-        A multilingual embedder ranks passages in the question's own language above all others (e5:
-        for Chinese questions about English manuals every Chinese regulation outscored the English
-        page that answers), and BM25 and trigrams cannot match across scripts: those manuals get the
-        last CROSS_SCRIPT_PLACES places."""
-        if not getattr(self.embedder, "multilingual", False) or not mostly_cjk(query) or docs == frozenset():
+    def _across_scripts(self, query: str, qvec: np.ndarray, docs: frozenset[str] | None, k: int
+                        ) -> list[tuple[int, float]]:
+        """A Chinese question's best passages in the manuals written in another script: by the English
+        words a dictionary gives for its words (BM25, and meaning with the English embedder), and by
+        the question's own meaning when the embedder is multilingual. BM25 and trigrams cannot match
+        across scripts, and a multilingual embedder ranks passages in the question's own language above
+        all others (e5: for Chinese questions about English manuals every Chinese regulation outscored
+        the English page that answers): those manuals get the last CROSS_SCRIPT_PLACES places, or all
+        ``k`` when no manual in the question's script is searched."""
+        if not mostly_cjk(query) or docs == frozenset():
             return []
-        other = frozenset(d.name for d in self.library.documents() if not self.library.written_in_cjk(d.name))
-        other = other if docs is None else other & docs
-        return self._dense(qvec, other)[:CROSS_SCRIPT_PLACES] if other and other != docs else []
+        searched = docs if docs is not None else frozenset(d.name for d in self.library.documents())
+        other = frozenset(d for d in searched if not self.library.written_in_cjk(d))
+        if not other:
+            return []
+        rankings = []
+        if getattr(self.embedder, "multilingual", False) and other != docs:
+            rankings.append(self._dense(qvec, other))
+        english = glossary.english_words(query, known=lambda w: self.library.word_count(w) > 0)
+        if english:
+            gloss = " ".join(english + LATIN_TOKEN_RE.findall(query))  # designators and numbers as asked
+            gvec = self.embedder.embed_one(gloss)
+            rankings += [self._dense(gvec, other), self.library.fts(fts_query(gloss), self.pool, other)]
+            cosines = dict(rankings[-2])
+        else:
+            cosines = dict(rankings[0]) if rankings else {}
+        fused: dict[int, float] = {}
+        for ranking in rankings:
+            for rank, (cid, _) in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        places = k if other == searched else CROSS_SCRIPT_PLACES
+        return [(cid, cosines.get(cid, 0.0)) for cid in sorted(fused, key=fused.get, reverse=True)[:places]]
+
+    def _in_chinese(self, query: str, docs: frozenset[str] | None) -> list[tuple[int, float]]:
+        """An English question searched in Chinese manuals (it names them): the chunks holding the
+        Chinese words a dictionary gives for its key terms, those the manuals use."""
+        if not docs or mostly_cjk(query) or not all(self.library.written_in_cjk(d) for d in docs):
+            return []
+        terms = key_terms(with_shop_talk_spelled_out(query, keep=False))
+        groups = [glossary.chinese_words([t], known=lambda w: True, per_word=6) for t in terms]
+        return substring_search(self.library, [g for g in groups if g], self.pool, docs)
 
     def _vector(self, cid: int) -> np.ndarray | None:
         try:

@@ -34,8 +34,11 @@ def question_for_search(question: str, lang: str, multilingual: bool = False) ->
     """``question`` as retrieval reads it: translated into the manuals' language where a pack is
     installed, else as written. ``multilingual``: the library's embedder reads both languages."""
     if lang == MANUAL_LANGUAGE or packs.find(lang, MANUAL_LANGUAGE) is None:
+        from fieldkit.text import glossary
+
         dense = "the multilingual embedder, " if multilingual else ""
-        how = "as asked" if lang == MANUAL_LANGUAGE else f"as asked ({dense}cross-language BM25 and trigrams; no pack)"
+        words = ", its words' English from CC-CEDICT" if lang == "zh" and glossary.available() else ""
+        how = "as asked" if lang == MANUAL_LANGUAGE else f"as asked ({dense}cross-language BM25 and trigrams{words}; no pack)"
         return QuestionForSearch(question, how)
     from fieldkit.translate.translator import Translator
 

@@ -7,6 +7,8 @@ import re
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TOKEN_RE = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)*")
 CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Characters a Chinese question asks with (what, how many, can, must, ...), not what it is about.
+CJK_ASKING = frozenset("的了吗呢吧啊么什怎多少几要能得是在有和就都还会可以最请问该需啥谁哪些个么样")
 
 STOPWORDS = frozenset(
     """a about above after again all am an and any are as at be been before being below between both but by
