@@ -72,6 +72,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("how much does the battery weigh?", "weight"),  # the battery section gives no weight
     ("how often do I replace the ELT battery?", "ELT"),  # a thing no manual names
     ("what's the max rpm drop on the mag check?", "mag"),  # a check this cart does not have
+    ("which grease goes on the hydraulic pump mounting bolts?", "grease"),  # the pump section names none
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -85,6 +86,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("what pressure do the main tires take?", "45 psi"),
     ("when do I let go of the starter button?", "45% engine speed"),
     ("when does the fan belt need replacing?", "cracked or glazed"),
+    ("what kind of battery is in the cart?", "24 V lead-acid"),
 ])
 def test_answerable_questions_are_answered(xr7, question, expected):
     answer = _answer(xr7, question)
@@ -135,3 +137,17 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     from fieldkit.answering.session import is_follow_up
 
     assert is_follow_up(question) is follow_up
+
+
+@pytest.mark.parametrize("question,asked", [
+    ("which grease do we use on the girt bar latches?", ["grease"]),
+    ("topping off the hydraulic reservoir - which hydraulic fluid spec?", ["spec"]),
+    ("what's the wear limit on the latch?", ["wear"]),  # "limit" only says a value is wanted
+    ("what's the most common kind of damage on radomes?", []),  # a qualifier, not a thing
+    ("what paper size do the continuation sheets have to be?", []),  # a value: read by its kind
+    ("how often do i check the battery?", []),
+])
+def test_the_thing_a_question_asks_for(question, asked):
+    from fieldkit.answering.question import asked_terms
+
+    assert asked_terms(question) == asked

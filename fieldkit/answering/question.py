@@ -118,6 +118,36 @@ def key_terms(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# "which grease do we use", "what's the wear limit on", "which hydraulic fluid spec?": the words between
+# "what"/"which" and the word that starts the rest of the question name the thing asked for.
+_ASKED_RE = re.compile(
+    r"\b(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:(?:the|a|an|kinds? of|types? of|sorts? of)\s+)*"
+    r"((?:[a-z0-9/&'-]+\s+){0,3}?[a-z0-9/&'-]+)"
+    r"(?=\s+(?:for|on|of|in|into|to|does|do|did|should|shall|must|goes|go|is|are|was|were|am|can|could|would|will"
+    r"|at|from|per|when|after|before|between|with|we|i|you|they|it|has|have|need|needs|get|gets|if|that|under"
+    r"|by|while|and|or|come|comes|until|the|a|an)\b|\s*[?,.;:]|\s+-|\s*$)", re.IGNORECASE)
+# Words that say which one or how sure, not what: "the actual speed", "the most common kind".
+QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
+    particular main other different same new old right one two general typical standard current certain""".split())
+
+
+def asked_terms(question: str) -> list[str]:
+    """The key term naming the thing a "what ..."/"which ..." question asks for, without qualifiers and
+    superlatives ("which hydraulic fluid spec" -> spec); [] for other questions."""
+    m = _ASKED_RE.search(with_shop_talk_spelled_out(question, keep=False))
+    if not m:
+        return []
+    terms = [t for t in key_terms(m.group(1)) if t not in QUALIFIERS and not (t.endswith("est") and len(t) > 5)]
+    head = terms[-1:]  # an English noun phrase's head is its last word: "grit paper" asks for paper
+    return [] if set(head) & QUANTITY_NAMES else head  # "what paper size": a value, read by its kind
+
+
+# Names of a measured quantity: "what paper size" asks for a value, which a passage may state in any
+# words ("8-1/2 x 11 inches").
+QUANTITY_NAMES = frozenset("""torque pressure temperature voltage current resistance frequency speed rpm weight
+    length size depth thickness diameter width height volume capacity interval time rate percent""".split())
+
+
 CONTRACTION_ENDS = frozenset(["re", "ve", "ll"])  # "we're" -> "we", "re"
 
 
