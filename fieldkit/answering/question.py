@@ -126,20 +126,23 @@ _ASKED_RE = re.compile(
     r"(?=\s+(?:for|on|of|in|into|to|does|do|did|should|shall|must|goes|go|is|are|was|were|am|can|could|would|will"
     r"|at|from|per|when|after|before|between|with|we|i|you|they|it|has|have|need|needs|get|gets|if|that|under"
     r"|by|while|and|or|come|comes|until|the|a|an)\b|\s*[?,.;:]|\s+-|\s*$)", re.IGNORECASE)
-# Words that say which one or how sure, not what: "the actual speed", "the most common kind".
+# Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
+# names of a category a passage names a member of without its name ("what part", "which step").
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
-    particular main other different same new old right one two general typical standard current certain""".split())
+    particular main other different same new old right one two general typical standard current certain
+    part parts step steps component components piece pieces""".split())
 
 
 def asked_terms(question: str) -> list[str]:
-    """The key term naming the thing a "what ..."/"which ..." question asks for, without qualifiers and
-    superlatives ("which hydraulic fluid spec" -> spec); [] for other questions."""
+    """The key term naming the thing a "what ..."/"which ..." question asks for: the head (last word)
+    of the phrase after it ("which hydraulic fluid spec" -> spec); [] when that is a qualifier or a
+    category ("the most common kind", "what extra step"), when the phrase names a quantity (a value,
+    read by its kind), and for other questions."""
     m = _ASKED_RE.search(with_shop_talk_spelled_out(question, keep=False))
-    if not m:
+    if not m or set(re.findall(r"[a-z]+", m.group(1).lower())) & QUANTITY_NAMES:
         return []
-    terms = [t for t in key_terms(m.group(1)) if t not in QUALIFIERS and not (t.endswith("est") and len(t) > 5)]
-    head = terms[-1:]  # an English noun phrase's head is its last word: "grit paper" asks for paper
-    return [] if set(head) & QUANTITY_NAMES else head  # "what paper size": a value, read by its kind
+    head = key_terms(m.group(1))[-1:]  # an English noun phrase's head is its last word: "grit paper"
+    return [t for t in head if t not in QUALIFIERS and not (t.endswith("est") and len(t) > 5)]
 
 
 # Names of a measured quantity: "what paper size" asks for a value, which a passage may state in any
