@@ -119,13 +119,14 @@ def key_terms(question: str) -> list[str]:
 
 
 # "which grease do we use", "what's the wear limit on", "which hydraulic fluid spec?": the words between
-# "what"/"which" and the word that starts the rest of the question name the thing asked for.
+# "what"/"which" and the word that starts the rest of the question name the thing asked for. Not an
+# article: "what tool puts the charge on" asks what puts it, and "puts" names nothing.
 _ASKED_RE = re.compile(
     r"\b(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:(?:the|a|an|kinds? of|types? of|sorts? of)\s+)*"
     r"((?:[a-z0-9/&'-]+\s+){0,3}?[a-z0-9/&'-]+)"
     r"(?=\s+(?:for|on|of|in|into|to|does|do|did|should|shall|must|goes|go|is|are|was|were|am|can|could|would|will"
     r"|at|from|per|when|after|before|between|with|we|i|you|they|it|has|have|need|needs|get|gets|if|that|under"
-    r"|by|while|and|or|come|comes|until|the|a|an)\b|\s*[?,.;:]|\s+-|\s*$)", re.IGNORECASE)
+    r"|by|while|and|or|come|comes|until)\b|\s*[?,.;:]|\s+-|\s*$)", re.IGNORECASE)
 # Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
 # names of a category a passage names a member of without its name ("what part", "which step").
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
@@ -148,7 +149,8 @@ def asked_terms(question: str) -> list[str]:
 # Names of a measured quantity: "what paper size" asks for a value, which a passage may state in any
 # words ("8-1/2 x 11 inches").
 QUANTITY_NAMES = frozenset("""torque pressure temperature voltage current resistance frequency speed rpm weight
-    length size depth thickness diameter width height volume capacity interval time rate percent""".split())
+    length size depth thickness diameter width height volume capacity interval time rate percent reading
+    readings""".split())
 
 
 CONTRACTION_ENDS = frozenset(["re", "ve", "ll"])  # "we're" -> "we", "re"
