@@ -86,8 +86,6 @@ ASKING_WORDS = frozenset(
 )
 
 
-
-
 CJK_ASKING_PAIRS = frozenset("时候 以后 之后 以前 之前 当时 到底 一下 一次".split())
 
 

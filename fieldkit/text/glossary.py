@@ -93,8 +93,8 @@ def english_of(word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _english_to_chinese() -> dict[str, tuple[str, ...]]:
-    """English word -> the Chinese words (two characters or more) that one of whose senses is exactly
-    that word, commoner senses and shorter words first."""
+    """English word -> the Chinese words (two characters or more) with a sense that is exactly that
+    word, commoner senses and shorter words first."""
     found: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for chinese, senses in _entries().items():
         if len(chinese) < 2:
