@@ -83,6 +83,7 @@ def pack_contents(pack: Path, public_key: Path, staging: Path, embedder) -> dict
 def test_ray_build_equals_local_build(folder, embedder, tmp_path, ray_local):
     from fieldkit.ingest.pack_build import build_pack
 
+    # Without --ray the three manuals are read by local worker processes (two on two cores, ingest.pool)
     local = build_pack(folder / "manuals", tmp_path / "local.fkpack", "fleet", "1", folder / "fleet.key", embedder)
     stages = []
     on_ray = build_pack(folder / "manuals", tmp_path / "ray.fkpack", "fleet", "1", folder / "fleet.key", embedder,

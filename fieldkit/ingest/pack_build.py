@@ -2,9 +2,9 @@
 
 Built whole or not at all: a manual that cannot be read stops the build (a fleet's pack must not
 silently lack a manual), and the pack file appears only once complete. With ``ray_address`` the
-reading, OCR and embedding run on Ray Data (fieldkit.ingest.ray_stage, `fieldkit[cluster]`); this
-process alone writes the library, in the same order, so the pack holds the same manuals, chunks and
-vectors either way.
+reading, OCR and embedding run on Ray Data (fieldkit.ingest.ray_stage, `fieldkit[cluster]`), else
+in local worker processes (fieldkit.ingest.pool); this process alone writes the library, in the same
+order, so the pack holds the same manuals, chunks and vectors either way.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from fieldkit.library.packs import PackError, PackInfo, write_pack
 
 
 def build_pack(folder: Path, out: Path, name: str, revision: str, key: Path, embedder,
-               progress: Progress | None = None, ray_address: str | None = None) -> PackInfo:
+               progress: Progress | None = None, ray_address: str | None = None, workers: int = 0) -> PackInfo:
+    """``workers``: manuals read at once in local worker processes (0: one per core, up to 4); with
+    ``ray_address`` the Ray cluster reads them instead."""
     folder, out = Path(folder), Path(out)
     sources = expand_sources([folder])
     if not folder.is_dir() or not sources:
@@ -30,7 +32,7 @@ def build_pack(folder: Path, out: Path, name: str, revision: str, key: Path, emb
         library = Library.open(embedder.id, embedder.dim, root=root)
         try:
             if ray_address is None:
-                failed = [r for r in ingest_paths(library, embedder, [folder], progress=progress)
+                failed = [r for r in ingest_paths(library, embedder, [folder], progress=progress, workers=workers)
                           if isinstance(r, BadInputError)]
             else:
                 from fieldkit.ingest.ray_stage import ingest_on_ray

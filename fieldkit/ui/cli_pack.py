@@ -37,9 +37,11 @@ def pack_keygen(key):
               help="Read, OCR and embed on Ray Data (pip install 'fieldkit[cluster]'): `local` starts a private Ray "
                    "on this machine; else a running cluster's head (host:6379, ray://host:10001 or auto), whose "
                    "nodes see FOLDER at the same path. This process alone writes the pack.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default="one per core, up to 4",
+              help="Manuals read at once in worker processes on this machine (without --ray).")
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
-def pack_build(folder, output, key, name, revision, embedder_name, ray_address, as_json):
+def pack_build(folder, output, key, name, revision, embedder_name, ray_address, workers, as_json):
     """Ingest every manual in FOLDER into a new library and write it as one signed pack."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -59,7 +61,7 @@ def pack_build(folder, output, key, name, revision, embedder_name, ray_address, 
             progress.update(tasks[doc], description=f"{doc}: {stage}", completed=done, total=total)
 
         info = build_pack(Path(folder), out, name or out.stem, revision, Path(key), embedder, progress=report,
-                          ray_address=ray_address)
+                          ray_address=ray_address, workers=workers)
     if as_json:
         _print_json({"pack": str(out), "name": info.name, "revision": info.revision, "built": info.built,
                      "manuals": list(info.manuals)})
