@@ -3,6 +3,7 @@
     python scripts/bench.py [--runs 5] [--shared]
     python scripts/bench.py --scale 100000 [--runs 3] [--keep DIR]   # scripts/bench_scale.py
     python scripts/bench.py --ocr | --quant | --ray                  # bench_ocr, bench_quant, bench_ray
+    python scripts/bench.py --ingest [--runs 3] [--tokens 256,128] [FILE ...]  # ingest time split
 
 Reports ingest pages/s, extraction pages/s without OCR and OCR pages/s, embedding chunks/s, search
 latency p50/p95, ask time to first token and tokens/s next to a bare llama-cpp-python call on the
@@ -90,7 +91,94 @@ def bare_call(llm, messages, max_tokens):
 OTHER_BENCHES = {"--scale": "bench_scale", "--ocr": "bench_ocr", "--quant": "bench_quant", "--ray": "bench_ray"}
 
 
+def ingest_split(argv: list[str]) -> int:
+    """Ingest alone, one process, a fresh library per run: pages/s over the manuals that needed no page
+    OCR (text-layer manuals) and over all, and where the time went (extraction with its banner OCR and
+    page OCR, chunking, embedding, SQLite/FTS store, FAISS build), for each embedder truncation length
+    in ``--tokens``, the settings alternating within each run (medians over runs). Default files: the
+    PDFs of ../shared/manuals and ../shared/manuals-extra."""
+    parser = argparse.ArgumentParser(prog="bench.py --ingest")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tokens", default="", help="MAX_TOKENS values to compare, e.g. 256,128 (default: the embedder's)")
+    parser.add_argument("files", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="fieldkit-bench-ingest-"))
+    os.environ["FIELDKIT_HOME"] = str(tmp / "home")
+    import fieldkit.ingest.ocr as ocr_module
+    import fieldkit.ingest.pdf as pdf_module
+    import fieldkit.models.embedder as embedder_module
+    from fieldkit.ingest import pipeline
+    from fieldkit.library.catalog import Library
+    from fieldkit.models.ocr import OCR
+
+    docs = args.files or sorted([*(SHARED / "manuals").glob("*.pdf"), *(SHARED / "manuals-extra").glob("*.pdf")])
+    seconds: dict[str, float] = {}
+
+    def timed(owner, name: str, stage: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*a, **k):
+            start = time.perf_counter()
+            try:
+                return inner(*a, **k)
+            finally:
+                seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - start
+        setattr(owner, name, wrapper)
+
+    timed(pdf_module, "extract_pdf", "extract")  # pipeline imports it from the module at each call
+    timed(pdf_module, "banner_callouts", "banner_ocr_and_hashing")
+    timed(ocr_module, "ocr_page", "page_ocr")
+    timed(pipeline, "chunk_pages", "chunking")
+    timed(pipeline, "store_document", "sqlite_fts_store")
+    read_line = OCR.read_line.__func__
+    banner_reads = [0]
+
+    def counted(cls, image):
+        banner_reads[0] += 1
+        return read_line(cls, image)
+    OCR.read_line = classmethod(counted)
+    settings = [int(t) for t in args.tokens.split(",") if t] or [embedder_module.MAX_TOKENS]
+    embedders = {}
+    for tokens in settings:
+        embedder_module.MAX_TOKENS = tokens  # read when an Embedder is made (its tokenizer's truncation)
+        embedders[tokens] = embedder_module.Embedder()
+        timed(embedders[tokens], "embed", "embedding")
+    runs: dict[int, list[dict]] = {t: [] for t in settings}
+    for run in range(args.runs):
+        for tokens, embedder in embedders.items():
+            seconds.clear()
+            banner_reads[0] = 0
+            pdf_module.BANNER_CACHE.clear()  # each run reads its pictures again
+            library = Library.open(embedder.id, embedder.dim, root=tmp / f"lib-{tokens}-{run}")
+            start = time.perf_counter()
+            results = [r for r in pipeline.ingest_paths(library, embedder, docs) if not isinstance(r, Exception)]
+            faiss_start = time.perf_counter()
+            library.vector_index()
+            seconds["faiss_build"] = time.perf_counter() - faiss_start
+            total = time.perf_counter() - start
+            text = [r for r in results if r.document.ocr_pages == 0]
+            text_seconds = sum(r.seconds for r in text) + seconds["faiss_build"]
+            runs[tokens].append({
+                "pages_per_s": sum(r.document.pages for r in results) / total,
+                "text_layer_pages_per_s": sum(r.document.pages for r in text) / text_seconds if text else None,
+                "chunks_per_s_embedding": sum(r.document.chunks for r in results) / seconds.get("embedding", 1e-9),
+                "banner_ocr_reads": banner_reads[0], **{f"s_{k}": v for k, v in seconds.items()}, "s_total": total})
+            print(json.dumps({"run": run, "max_tokens": tokens, **{k: round(v, 2) for k, v in runs[tokens][-1].items()
+                                                                    if v is not None}}), file=sys.stderr, flush=True)
+    pages = sum(r.document.pages for r in results)
+    text_pages = sum(r.document.pages for r in text)
+    report = {"documents": len(docs), "pages": pages, "text_layer_pages": text_pages, "runs": args.runs,
+              "load_average": [round(x, 1) for x in os.getloadavg()]}
+    for tokens, rows in runs.items():
+        report[f"max_tokens_{tokens}"] = {key: round(statistics.median(r[key] for r in rows if r.get(key) is not None), 2)
+                                          for key in rows[0] if rows[0][key] is not None}
+    print(json.dumps(report, indent=2))
+    return 0
+
+
 def main() -> int:
+    if "--ingest" in sys.argv[1:]:
+        return ingest_split([a for a in sys.argv[1:] if a != "--ingest"])
     for flag, module in OTHER_BENCHES.items():
         if flag in sys.argv[1:]:
             sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -13,6 +13,11 @@ from fieldkit.library.records import FigureImage, Page
 
 FIGURE_CAPTION_RE = re.compile(r"^(FIGURE|Figure|Fig\.)\s+([A-Z]?\d+(?:[-.]\d+)*[A-Z]?)")
 LEADER_RE = re.compile(r"\.{4,}|(\. ){4,}")
+# Callout banner pictures read so far in this process, by content: Army TMs print the same WARNING /
+# CAUTION / NOTE pictures in every manual, so each distinct picture is OCRed once per process (a
+# worker of the ingest pool reads many manuals), not once per manual. Bounded: a banner is a few bytes here.
+BANNER_CACHE: dict[str, str | None] = {}
+BANNER_CACHE_MAX = 4096
 
 
 def check_pdf_file(path: Path) -> None:
@@ -65,7 +70,7 @@ def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True, w
             meta = {k: v for k, v in (pdf.get_metadata_dict() or {}).items() if v}
         except Exception:
             meta = {}
-        banners: dict = {}
+        banners = BANNER_CACHE if len(BANNER_CACHE) < BANNER_CACHE_MAX else {}
         bad: dict[int, str] = {}
         layers = {}
         for index in range(len(pdf)):
@@ -270,7 +275,7 @@ def _edge_lines(lines: list[str], label: str | None) -> set[int]:
 
 def banner_callouts(page, cache: dict) -> list[tuple[str, float]]:
     """(WARNING | CAUTION | NOTE, bottom y) for small banner-shaped images that say so (OCR, cached
-    per distinct image)."""
+    in ``cache`` per distinct image: its pixel size and decoded bytes)."""
     import hashlib
 
     import pypdfium2.raw as raw
@@ -291,7 +296,7 @@ def banner_callouts(page, cache: dict) -> list[tuple[str, float]]:
         if px_w * px_h > MAX_IMAGE_PIXELS:
             continue  # a banner is a small picture; a huge one is not decoded
         try:
-            key = hashlib.sha1(bytes(obj.get_bitmap().buffer)).hexdigest()
+            key = f"{px_w}x{px_h}:" + hashlib.sha1(bytes(obj.get_bitmap().buffer)).hexdigest()
         except Exception:
             key = None
         if key is None or key not in cache:

@@ -15,7 +15,13 @@ from fieldkit.models.e5 import MULTILINGUAL_ID
 
 EMBEDDER_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIM = 384
-MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
+# Word pieces embedded per text (sentence-transformers allows 256; the model was trained at 128). Measured
+# over the 1,975 chunks of the shared manuals (3 in 5 are over 128 pieces, 1 in 6 over 256; README "Fleet
+# scale", scripts/bench.py --ingest), against 256:
+#   192: 1.28-1.35x the chunks a second; dev hit@1 0.81 -> 0.77 (manuals/), hit@5 one question lost on
+#        4 of 9 validation sets (one gained on 2): not taken, ingest is done once, answers every day
+#   128: 1.7-2.9x; dev hit@5 0.97 -> 0.90, hit@1 0.81 -> 0.61.
+MAX_TOKENS = 256
 
 
 class Embedder:
