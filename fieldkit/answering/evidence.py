@@ -108,10 +108,10 @@ def signals(library, question: str, passages) -> Signals:
     if not passages or unknown or not base.judged:
         return base
     weights, absent = _weights(library, key_terms(question))
-    shares = [_share(weights, _passage_words(p), aliases) for p in close]
+    holders = [_holds(_passage_words(p), aliases) for p in close]  # each passage's words, read once
+    shares = [_held_share(weights, h) for h in holders]
     best = max(range(len(close)), key=shares.__getitem__)
-    holds = _holds(_passage_words(close[best]), aliases)
-    missing = tuple(sorted((t for t in weights if not holds(t)), key=lambda t: -weights[t]))
+    missing = tuple(sorted((t for t in weights if not holders[best](t)), key=lambda t: -weights[t]))
     wanted = wanted_values(question)
     facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases), 3)
                    if wanted else 1.0) for p, share in zip(close, shares))
@@ -119,7 +119,6 @@ def signals(library, question: str, passages) -> Signals:
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
-    holders = [_holds(_passage_words(p), aliases) for p in close]
     unasked = tuple(t for t in asked_terms(question) if not any(h(t) for h in holders))
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
                    passages=facts, callout_share=round(callout, 3), terms=weights, unasked=unasked)
@@ -230,11 +229,13 @@ def _holds(text: str, aliases: dict[str, str]):
 
 
 def _share(weights: dict[str, float], text: str, aliases: dict[str, str]) -> float:
+    return _held_share(weights, _holds(text, aliases))
+
+
+def _held_share(weights: dict[str, float], holds) -> float:
+    """The weighted share of the key terms a text (its ``_holds`` test) holds."""
     total = sum(weights.values())
-    if not total:
-        return 1.0
-    holds = _holds(text, aliases)
-    return sum(w for t, w in weights.items() if holds(t)) / total
+    return sum(w for t, w in weights.items() if holds(t)) / total if total else 1.0
 
 
 def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weights: dict[str, float],
