@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from fieldkit.text.normalize import CJK_ASKING, CJK_RUN_RE
@@ -129,7 +130,7 @@ def english_words(text: str, known: Callable[[str], bool]) -> list[str]:
     PER_WORD per Chinese word, in the question's order."""
     out: list[str] = []
     for word in segment(text):
-        out += [w for w in [w for w in english_of(word) if known(w)][:PER_WORD] if w not in out]
+        out += [w for w in islice(filter(known, english_of(word)), PER_WORD) if w not in out]
     return out
 
 
@@ -142,5 +143,5 @@ def chinese_words(words: Iterable[str], known: Callable[[str], bool], per_word: 
         singular = word[:-1] if word.endswith("s") and len(word) > 3 else word
         american = re.sub(r"(?<=[a-z]{3})(?:ence|ences)$", "ense", singular)  # CC-CEDICT: "license"
         candidates = dict.fromkeys([*en_zh.get(word, ()), *en_zh.get(singular, ()), *en_zh.get(american, ())])
-        out += [w for w in [w for w in candidates if known(w)][:per_word] if w not in out]
+        out += [w for w in islice(filter(known, candidates), per_word) if w not in out]
     return out
