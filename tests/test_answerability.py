@@ -146,8 +146,19 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("what's the most common kind of damage on radomes?", []),  # a qualifier, not a thing
     ("what paper size do the continuation sheets have to be?", []),  # a value: read by its kind
     ("how often do i check the battery?", []),
+    ("what are the first things to do before the test flight?", []),  # an ordinal says which, not what
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms
 
     assert asked_terms(question) == asked
+
+
+def test_a_manual_s_typo_still_holds_the_term():
+    """A scanned manual's "Dampner" is the question's "damper"; a letter changed is another word."""
+    from fieldkit.answering.evidence import _holds
+
+    holds = _holds("Stabilizer Bar Dampner - Check time for 5 ± 1 seconds each direction.", {})
+    assert holds("damper") and holds("stabilizer") and holds("direction")
+    assert not _holds("Check the valves for leaks.", {})("values")
+    assert not _holds("Check the damper.", {})("hamper")

@@ -53,11 +53,17 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("inverter check - what frequency should it put out?") == ("frequency",)
     assert wanted_values("what value resistor goes in the wrist strap cord, 1 meg?") == ("resistance",)
     assert wanted_values("how frequently is the strap tested?") == ("time",)
+    # A bearing "within how many degrees" is an angle (the manual writes "2°"); "degrees F" is not.
+    assert wanted_values("ADF check - RMI within how many degrees of the station?") == ("temperature", "angle")
+    assert wanted_values("how many degrees F max on the CHT?") == ("temperature",)
+    assert wanted_values("what % transmissivity after a repair?") == ("percent",)
+    assert wanted_values("at 100% N2, what torque?") == ("torque",)  # a % given is not a % asked for
     from fieldkit.answering.evidence import _states
     from fieldkit.text.quantities import quantities
 
     assert _states(quantities("The inverter puts out 400 Hz ± 7 Hz."), ("frequency",))
     assert not _states(quantities("The inverter puts out 115 V."), ("frequency",))
+    assert _states(quantities("Co-pilot's same as pilot's within 2°."), ("temperature", "angle"))
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
 

@@ -52,6 +52,7 @@ COVERAGE_MIN = 0.05  # weighted share of the key terms the best close passage mu
 VALUE_COVERAGE_MIN = 0.45
 COVERAGE_PASSAGES = 5
 RARITY_POWER = 2
+MIN_SLIP_LENGTH = 6  # words this long may match with one letter more or less (a typo, an OCR slip)
 COMMON_ENGLISH_RANK = 30000  # a word at least this common in English is phrasing, not a named thing
 
 
@@ -216,16 +217,28 @@ def _holds(text: str, aliases: dict[str, str]):
     spelled out from)?"""
     words, word_stems = set(content_words(text)), stems(text)
     squeezed = re.sub(r"\s+", "", text)
+    slips = None  # long words with one letter dropped: "Dampner" is the manual's "damper"
 
     def holds(t: str) -> bool:
+        nonlocal slips
         if CJK_RE.search(t):
             return t in squeezed
         if mentions(t, word_stems, words) or (t in aliases and mentions(aliases[t], word_stems, words)):
             return True
         parts = [p for p in re.split(r"[-/]", t) if p]
-        return len(parts) > 1 and all(mentions(p, word_stems, words) for p in parts)
+        if len(parts) > 1 and all(mentions(p, word_stems, words) for p in parts):
+            return True
+        if len(t) < MIN_SLIP_LENGTH or not t.isalpha():
+            return False
+        if slips is None:
+            slips = {_drop(w, i) for w in words if len(w) > MIN_SLIP_LENGTH for i in range(len(w))}
+        return t in slips or any(_drop(t, i) in words for i in range(len(t)))
 
     return holds
+
+
+def _drop(word: str, i: int) -> str:
+    return word[:i] + word[i + 1:]
 
 
 def _share(weights: dict[str, float], text: str, aliases: dict[str, str]) -> float:

@@ -129,6 +129,7 @@ _ASKED_RE = re.compile(
 # names of a category a passage names a member of without its name ("what part", "which step").
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
     particular main other different same new old right one two general typical standard current certain
+    first last next second third final initial
     part parts step steps component components piece pieces""".split())
 
 
@@ -208,7 +209,9 @@ WANTED_VALUE_RES = (
     ("frequency", re.compile(r"\bfrequency\b|\bhertz\b|\bhz\b", re.I)),
     ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
                          r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
-    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b", re.I)),
+    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:what|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
+    # "how many degrees of the station bearing": an angle, unless a temperature is named
+    ("angle", re.compile(r"\bangle\b|\bhow many degrees\b(?!\s*(?:f|c|fahrenheit|celsius|centigrade)\b)", re.I)),
     ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
     ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"
                           r"|\b(?:biggest|largest|smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
