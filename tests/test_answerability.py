@@ -26,6 +26,7 @@ NOTE: Blind fasteners in the wheel well fairing must be replaced, not reused.
 1. Remove the wheel well fairing.
 2. Inflate the main tires to 45 psi.
 3. Inspect the main wheel for cracks and corrosion.
+4. Pack the wheel bearings with MIL-PRF-81322 grease.
 
 ## 3-2. BATTERY
 
@@ -73,6 +74,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("how often do I replace the ELT battery?", "ELT"),  # a thing no manual names
     ("what's the max rpm drop on the mag check?", "mag"),  # a check this cart does not have
     ("which grease goes on the hydraulic pump mounting bolts?", "grease"),  # the pump section names none
+    ("which grease do i put on the cooling fan blades?", "grease"),  # the grease named is the bearings'
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -87,6 +89,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("when do I let go of the starter button?", "45% engine speed"),
     ("when does the fan belt need replacing?", "cracked or glazed"),
     ("what kind of battery is in the cart?", "24 V lead-acid"),
+    ("which grease for the main wheel bearings?", "MIL-PRF-81322"),
 ])
 def test_answerable_questions_are_answered(xr7, question, expected):
     answer = _answer(xr7, question)
@@ -147,6 +150,8 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("what paper size do the continuation sheets have to be?", []),  # a value: read by its kind
     ("how often do i check the battery?", []),
     ("what are the first things to do before the test flight?", []),  # an ordinal says which, not what
+    ("no idea which aircraft it goes on, how do i log it?", []),  # "which" inside a clause asks nothing
+    ("fluid check - which hydraulic fluid goes in?", ["fluid"]),
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms

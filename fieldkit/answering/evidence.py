@@ -52,6 +52,7 @@ COVERAGE_MIN = 0.05  # weighted share of the key terms the best close passage mu
 VALUE_COVERAGE_MIN = 0.45
 COVERAGE_PASSAGES = 5
 RARITY_POWER = 2
+ASKED_PARTNERS = 2  # a "which X" answer names X with one of the question's two heaviest terms
 MIN_SLIP_LENGTH = 6  # words this long may match with one letter more or less (a typo, an OCR slip)
 COMMON_ENGLISH_RANK = 30000  # a word at least this common in English is phrasing, not a named thing
 
@@ -75,6 +76,7 @@ class Signals:
     passages: tuple[tuple[float, float], ...] = ()
     callout_share: float = 0.0  # best weighted share of the key terms one WARNING/CAUTION holds
     unasked: tuple[str, ...] = ()  # words naming the thing asked for ("which grease") no close passage holds
+    unpaired: tuple[str, ...] = ()  # the thing asked for, and the key terms no sentence names it with
     terms: dict = field(default_factory=dict)  # key term -> weight
 
 
@@ -120,9 +122,32 @@ def signals(library, question: str, passages) -> Signals:
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
-    unasked = tuple(t for t in asked_terms(question) if not any(h(t) for h in holders))
+    asked = asked_terms(question)
+    unasked = tuple(t for t in asked if not any(h(t) for h in holders))
+    unpaired = () if unasked or wanted else _unpaired(library, close, asked, weights, aliases)
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
-                   passages=facts, callout_share=round(callout, 3), terms=weights, unasked=unasked)
+                   passages=facts, callout_share=round(callout, 3), terms=weights, unasked=unasked, unpaired=unpaired)
+
+
+def _unpaired(library, close, asked: list[str], weights: dict[str, float], aliases: dict[str, str]) -> tuple[str, ...]:
+    """For "which grease for the wheel bearings?": (the thing asked for, the question's two heaviest
+    terms the manuals use) when no sentence of a close passage names the thing together with one of
+    those terms, read with the next sentence, the passage's section path and its manual's title;
+    () when one does. A passage naming a grease for the slide latches does not say which grease goes
+    on the wheel bearings."""
+    if not asked:
+        return ()
+    head = asked[0]
+    partners = sorted((t for t in weights if t != head and library.word_count(t) > 0), key=lambda t: -weights[t])
+    partners = partners[:ASKED_PARTNERS]
+    for p in close:
+        context = f" {p.section} {p.doc}"  # what the whole passage is about: "what battery is in the cart?"
+        statements = Sources([p.text, *(c.text for c in p.callouts)]).statements
+        for i in range(len(statements)):
+            holds = _holds(" ".join(s.text for s in statements[i:i + 2]) + context, aliases)
+            if holds(head) and any(holds(t) for t in partners):
+                return ()
+    return (head, *partners) if partners else ()
 
 
 def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
@@ -144,6 +169,8 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
     # rest of the question it holds (values asked for are read by their kind, below).
     if s.unasked and not s.wanted:
         return True, f"no passage close to the question mentions {', '.join(s.unasked)}"
+    if s.unpaired and not s.wanted:
+        return True, f"no passage close to the question names the {s.unpaired[0]} for {' or '.join(s.unpaired[1:])}"
     # The value asked for must be stated, next to a key term, by a passage that is about the question.
     if s.wanted and not any(stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min)):
         reason = f"no passage close to the question gives its {' or '.join(s.wanted)}"

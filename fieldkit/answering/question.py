@@ -120,7 +120,7 @@ def key_terms(question: str) -> list[str]:
 # "what"/"which" and the word that starts the rest of the question name the thing asked for. Not an
 # article: "what tool puts the charge on" asks what puts it, and "puts" names nothing.
 _ASKED_RE = re.compile(
-    r"\b(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:(?:the|a|an|kinds? of|types? of|sorts? of)\s+)*"
+    r"(?:^|[-,.;:?!(]\s*|\b(?:and|or|but|so|then|also)\s+)(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:(?:the|a|an|kinds? of|types? of|sorts? of)\s+)*"
     r"((?:[a-z0-9/&'-]+\s+){0,3}?[a-z0-9/&'-]+)"
     r"(?=\s+(?:for|on|of|in|into|to|does|do|did|should|shall|must|goes|go|is|are|was|were|am|can|could|would|will"
     r"|at|from|per|when|after|before|between|with|we|i|you|they|it|has|have|need|needs|get|gets|if|that|under"
