@@ -130,7 +130,7 @@ _ASKED_RE = re.compile(
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
     particular main other different same new old right one two general typical standard current certain
     first last next second third final initial
-    part parts step steps component components piece pieces""".split())
+    part parts step steps component components piece pieces difference differences diff""".split())
 
 
 def asked_terms(question: str) -> list[str]:
@@ -199,9 +199,9 @@ WANTED_VALUE_RES = (
                             r"|\binches of (?:hg|mercury)", re.I)),
     ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
-    ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bhow many (?:hours|"
-                        r"minutes|seconds|days|weeks|months|years|cycles)\b|\bevery how\b|\b(?:life|limit|tbo) in (?:hours|"
-                        r"days|months|years|cycles)\b", re.I)),
+    ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bhow many (?:hours|hrs|"
+                        r"minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles)\b|\bevery how\b|\bin (?:hours|hrs|"
+                        r"minutes|days|weeks|months|years|cycles)\b", re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
     ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
@@ -217,9 +217,9 @@ WANTED_VALUE_RES = (
                           r"|\b(?:biggest|largest|smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
                           r"(?:diameter|size|length|width|depth|thickness|height|taper|runout|gap)\b"
                           r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
-    ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:oil|fuel|fluid|grease|"
+    ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:\w+ )?(?:oil|fuel|fluid|grease|"
                           r"sealant|water|solution)\b|\bcapacity\b", re.I)),
-    ("count", re.compile(r"\bhow many (?!hours|minutes|seconds|days|weeks|months|years|cycles|mils|inches|feet|ft|mm|"
+    ("count", re.compile(r"\bhow many (?!hours|hrs|minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles|mils|inches|feet|ft|mm|"
                          r"millimeters|cm|meters|thou|gallons|quarts|pints|liters|litres|ounces|cc|amps|volts|psi|degrees"
                          r"|times\b)\w+|\b(?:max|maximum|min|minimum)(?:imum)? number of\b", re.I)),
 )
