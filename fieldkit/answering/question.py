@@ -32,7 +32,7 @@ SHOP_TALK = {
     "rts": "return to service", "mfr": "manufacturer", "mfg": "manufacturer", "maint": "maintenance",
     "mx": "maintenance", "insp": "inspection", "tt": "total time", "smoh": "since major overhaul",
     "tbo": "time between overhauls", "sb": "service bulletin", "ipc": "illustrated parts catalog",
-    "p/n": "part number", "s/n": "serial number", "w&b": "weight and balance", "a&p": "airframe and powerplant",
+    "p/n": "part number", "s/n": "serial number", "mtf": "maintenance test flight", "autos": "autorotations", "w&b": "weight and balance", "a&p": "airframe and powerplant",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
