@@ -32,7 +32,8 @@ SHOP_TALK = {
     "rts": "return to service", "mfr": "manufacturer", "mfg": "manufacturer", "maint": "maintenance",
     "mx": "maintenance", "insp": "inspection", "tt": "total time", "smoh": "since major overhaul",
     "tbo": "time between overhauls", "sb": "service bulletin", "ipc": "illustrated parts catalog",
-    "p/n": "part number", "s/n": "serial number", "mtf": "maintenance test flight", "autos": "autorotations", "w&b": "weight and balance", "a&p": "airframe and powerplant",
+    "p/n": "part number", "s/n": "serial number", "w&b": "weight and balance", "a&p": "airframe and powerplant",
+    "mtf": "maintenance test flight", "autos": "autorotations",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
@@ -120,7 +121,8 @@ def key_terms(question: str) -> list[str]:
 # "what"/"which" and the word that starts the rest of the question name the thing asked for. Not an
 # article: "what tool puts the charge on" asks what puts it, and "puts" names nothing.
 _ASKED_RE = re.compile(
-    r"(?:^|[-,.;:?!(]\s*|\b(?:and|or|but|so|then|also)\s+)(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:(?:the|a|an|kinds? of|types? of|sorts? of)\s+)*"
+    r"(?:^|[-,.;:?!(]\s*|\b(?:and|or|but|so|then|also)\s+)"  # at the start of a clause: not "no idea which one"
+    r"(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:(?:the|a|an|kinds? of|types? of|sorts? of)\s+)*"
     r"((?:[a-z0-9/&'-]+\s+){0,3}?[a-z0-9/&'-]+)"
     r"(?=\s+(?:for|on|of|in|into|to|does|do|did|should|shall|must|goes|go|is|are|was|were|am|can|could|would|will"
     r"|at|from|per|when|after|before|between|with|we|i|you|they|it|has|have|need|needs|get|gets|if|that|under"
