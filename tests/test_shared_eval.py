@@ -107,7 +107,7 @@ EVAL = Path(__file__).resolve().parent / "eval"
     ("validation-7.jsonl", 4, 14, 0.85),  # 2/35, 17/25, 0.94 (v7-48 relabelled answerable)
     ("validation-8.jsonl", 3, 15, 0.82),  # 0/34, 18/26, 0.91
     ("validation-9.jsonl", 6, 13, 0.82),  # 4/35, 16/25, 0.90 (v9-50 relabelled answerable)
-    ("validation-10.jsonl", 7, 18, 0.68),  # 5/34, 21/26, 0.76
+    ("validation-10.jsonl", 6, 18, 0.72),  # 4/34, 21/26, 0.80
     ("validation-11.jsonl", 4, 18, 0.80),  # 2/34, 21/26, 0.88
     ("validation-12.jsonl", 6, 16, 0.78),  # 4/34, 19/26, 0.87
     ("validation-13.jsonl", 4, 13, 0.80),  # 2/34, 16/26, 0.88
