@@ -110,7 +110,7 @@ def signals(library, question: str, passages) -> Signals:
                    judged=english or (language == "zh" and cjk))
     if not passages or unknown or not base.judged:
         return base
-    weights, absent = _weights(library, key_terms(question))
+    weights, absent, used = _weights(library, key_terms(question))
     holders = [_holds(_passage_words(p), aliases) for p in close]  # each passage's words, read once
     shares = [_held_share(weights, h) for h in holders]
     best = max(range(len(close)), key=shares.__getitem__)
@@ -124,12 +124,13 @@ def signals(library, question: str, passages) -> Signals:
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
     asked = asked_terms(question)
     unasked = tuple(t for t in asked if not any(h(t) for h in holders))
-    unpaired = () if unasked or wanted else _unpaired(library, close, asked, weights, aliases)
+    unpaired = () if unasked or wanted else _unpaired(close, asked, weights, used, aliases)
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
                    passages=facts, callout_share=round(callout, 3), terms=weights, unasked=unasked, unpaired=unpaired)
 
 
-def _unpaired(library, close, asked: list[str], weights: dict[str, float], aliases: dict[str, str]) -> tuple[str, ...]:
+def _unpaired(close, asked: list[str], weights: dict[str, float], used: frozenset[str],
+              aliases: dict[str, str]) -> tuple[str, ...]:
     """For "which grease for the wheel bearings?": (the thing asked for, the question's two heaviest
     terms the manuals use) when no sentence of a close passage names the thing together with one of
     those terms, read with the next sentence, the passage's section path and its manual's title;
@@ -138,13 +139,14 @@ def _unpaired(library, close, asked: list[str], weights: dict[str, float], alias
     if not asked:
         return ()
     head = asked[0]
-    partners = sorted((t for t in weights if t != head and library.word_count(t) > 0), key=lambda t: -weights[t])
-    partners = partners[:ASKED_PARTNERS]
+    partners = sorted((t for t in weights if t != head and t in used), key=lambda t: -weights[t])[:ASKED_PARTNERS]
     for p in close:
-        context = f" {p.section} {p.doc}"  # what the whole passage is about: "what battery is in the cart?"
-        statements = Sources([p.text, *(c.text for c in p.callouts)]).statements
+        context = _read(f"{p.section} {p.doc}")  # what the whole passage is about: "what battery is in the cart?"
+        statements = [_read(s.text) for s in Sources([p.text, *(c.text for c in p.callouts)]).statements]
         for i in range(len(statements)):
-            holds = _holds(" ".join(s.text for s in statements[i:i + 2]) + context, aliases)
+            window = [*statements[i:i + 2], context]  # each text read once, its windows joined
+            holds = _holds_read(set().union(*(r[0] for r in window)), set().union(*(r[1] for r in window)),
+                                "".join(r[2] for r in window), aliases)
             if holds(head) and any(holds(t) for t in partners):
                 return ()
     return (head, *partners) if partners else ()
@@ -169,7 +171,7 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
     # rest of the question it holds (values asked for are read by their kind, below).
     if s.unasked and not s.wanted:
         return True, f"no passage close to the question mentions {', '.join(s.unasked)}"
-    if s.unpaired and not s.wanted:
+    if s.unpaired:  # only read for questions that ask for no value
         return True, f"no passage close to the question names the {s.unpaired[0]} for {' or '.join(s.unpaired[1:])}"
     # The value asked for must be stated, next to a key term, by a passage that is about the question.
     if s.wanted and not any(stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min)):
@@ -182,8 +184,9 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
     return False, ""
 
 
-def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ...]]:
-    """Each key term's weight, and the key terms no manual uses that are not everyday English.
+def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ...], frozenset[str]]:
+    """Each key term's weight, the key terms no manual uses that are not everyday English, and the
+    key terms the manuals use.
 
     A term's weight is how rare it is in the library (inverse document frequency) times how rare it
     is in general English: "pylon" and "torque" say what a question is about more than "back",
@@ -194,7 +197,7 @@ def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ..
     from fieldkit.answering.question import english_rank
 
     total = max(library.chunk_count(), 1)
-    weights, absent = {}, []
+    weights, absent, used = {}, [], set()
     for term, count in _known_parts(library, terms).items():
         if count == 0 and CJK_RE.search(term):
             continue  # a character pair across two words (no segmenter): says nothing
@@ -202,7 +205,9 @@ def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ..
         if count == 0 and rank > COMMON_ENGLISH_RANK:
             absent.append(term)
         weights[term] = math.log((total + 1) / (count + 1)) * _english_rarity(rank)
-    return weights, tuple(absent)
+        if count:
+            used.add(term)
+    return weights, tuple(absent), frozenset(used)
 
 
 def _known_parts(library, terms: list[str]) -> dict[str, int]:
@@ -242,8 +247,16 @@ def _passage_words(p) -> str:
 def _holds(text: str, aliases: dict[str, str]):
     """A test: does ``text`` mention a term (a compound: each of its parts; or the shop word it was
     spelled out from)?"""
-    words, word_stems = set(content_words(text)), stems(text)
-    squeezed = re.sub(r"\s+", "", text)
+    return _holds_read(*_read(text), aliases)
+
+
+def _read(text: str) -> tuple[set[str], set[str], str]:
+    """A text's words, their stems, and the text without white space (for Chinese terms)."""
+    return set(content_words(text)), stems(text), re.sub(r"\s+", "", text)
+
+
+def _holds_read(words: set[str], word_stems: set[str], squeezed: str, aliases: dict[str, str]):
+    """``_holds`` for a text already read (``_read``), or several joined: the union of their words."""
     slips = None  # long words with one letter dropped: "Dampner" is the manual's "damper"
 
     def holds(t: str) -> bool:

@@ -193,6 +193,7 @@ def english_rank(word: str) -> int:
 
 # The kind of value a question asks for, read from the words it asks with: "torque for the drain
 # plug?", "how often", "what psi", "max TOT".
+_TIME_UNITS = "hours|hrs|minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles"  # "how many hrs"
 WANTED_VALUE_RES = (
     ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
     ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
@@ -201,9 +202,9 @@ WANTED_VALUE_RES = (
                             r"|\binches of (?:hg|mercury)", re.I)),
     ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
-    ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bhow many (?:hours|hrs|"
-                        r"minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles)\b|\bevery how\b|\bin (?:hours|hrs|"
-                        r"minutes|days|weeks|months|years|cycles)\b", re.I)),
+    ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
+                        r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:hours|hrs|minutes|days|weeks|months|years|cycles)\b",
+                        re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
     ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
@@ -221,7 +222,7 @@ WANTED_VALUE_RES = (
                           r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
     ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:\w+ )?(?:oil|fuel|fluid|grease|"
                           r"sealant|water|solution)\b|\bcapacity\b", re.I)),
-    ("count", re.compile(r"\bhow many (?!hours|hrs|minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles|mils|inches|feet|ft|mm|"
+    ("count", re.compile(r"\bhow many (?!" + _TIME_UNITS + r"|mils|inches|feet|ft|mm|"
                          r"millimeters|cm|meters|thou|gallons|quarts|pints|liters|litres|ounces|cc|amps|volts|psi|degrees"
                          r"|times\b)\w+|\b(?:max|maximum|min|minimum)(?:imum)? number of\b", re.I)),
 )
