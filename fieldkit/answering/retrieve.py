@@ -63,12 +63,14 @@ class Retriever:
             # match that manual's, so the other manuals' passages would fill every list; it is searched
             # in the manuals it names.
             docs, named = frozenset(named), set()
-        qvec = self.embedder.embed_one(text)
-        dense = self._dense(qvec, docs)
         # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
-        # stands for them.
+        # stands for them. The word search runs first, and the vector index is opened (its file checked)
+        # before the question is embedded: a process's embedder is still loading in the background.
         match = fts_query(_without(text, named_by))
         lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
+        self.library.vector_index()
+        qvec = self.embedder.embed_one(text)
+        dense = self._dense(qvec, docs)
         # A question in another language than the manuals: words do not match, character trigrams of
         # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
         foreign = detect_language(query) != "en"

@@ -32,7 +32,7 @@ from fieldkit.errors import LibraryError
 from fieldkit.library import manifest
 from fieldkit.library.asklog import AskLog
 from fieldkit.library.packs import finish_interrupted
-from fieldkit.library.reads import Reads
+from fieldkit.library.reads import SCRIPT_KEY, Reads, script_of
 from fieldkit.library.records import CalloutBlock, Chunk, DocumentInfo, FigureImage, Page
 from fieldkit.library.schema import migrate
 from fieldkit.library.vectors import VectorIndex
@@ -163,7 +163,8 @@ class Library(Reads, AskLog):
                 "name": name, "path": path, "sha256": sha256, "size": size, "format": fmt, "title": title,
                 "revision": revision, "pages": len(pages), "chunks": len(chunks), "figures": len(figures),
                 "ocr_pages": sum(p.ocr for p in pages), "ingested_at": now,
-                "meta": json.dumps(meta, ensure_ascii=False), "figures_dir": owned,
+                "meta": json.dumps({**meta, SCRIPT_KEY: script_of(c.text for c in chunks)}, ensure_ascii=False),
+                "figures_dir": owned,
             }).last_pk
             self.db["pages"].insert_all(
                 {"doc_id": doc_id, "page": p.number, "label": p.label, "ocr": int(p.ocr), "text": p.text}

