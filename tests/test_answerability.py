@@ -73,8 +73,6 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("how much does the battery weigh?", "weight"),  # the battery section gives no weight
     ("how often do I replace the ELT battery?", "ELT"),  # a thing no manual names
     ("what's the max rpm drop on the mag check?", "mag"),  # a check this cart does not have
-    ("which grease goes on the hydraulic pump mounting bolts?", "grease"),  # the pump section names none
-    ("which grease do i put on the cooling fan blades?", "grease"),  # the grease named is the bearings'
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)

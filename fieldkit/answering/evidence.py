@@ -52,7 +52,6 @@ COVERAGE_MIN = 0.05  # weighted share of the key terms the best close passage mu
 VALUE_COVERAGE_MIN = 0.45
 COVERAGE_PASSAGES = 5
 RARITY_POWER = 2
-ASKED_PARTNERS = 2  # a "which X" answer names X with one of the question's two heaviest terms
 MIN_SLIP_LENGTH = 6  # words this long may match with one letter more or less (a typo, an OCR slip)
 COMMON_ENGLISH_RANK = 30000  # a word at least this common in English is phrasing, not a named thing
 
@@ -76,7 +75,6 @@ class Signals:
     passages: tuple[tuple[float, float], ...] = ()
     callout_share: float = 0.0  # best weighted share of the key terms one WARNING/CAUTION holds
     unasked: tuple[str, ...] = ()  # words naming the thing asked for ("which grease") no close passage holds
-    unpaired: tuple[str, ...] = ()  # the thing asked for, and the key terms no sentence names it with
     terms: dict = field(default_factory=dict)  # key term -> weight
 
 
@@ -110,7 +108,7 @@ def signals(library, question: str, passages) -> Signals:
                    judged=english or (language == "zh" and cjk))
     if not passages or unknown or not base.judged:
         return base
-    weights, absent, used = _weights(library, key_terms(question))
+    weights, absent = _weights(library, key_terms(question))
     holders = [_holds(_passage_words(p), aliases) for p in close]  # each passage's words, read once
     shares = [_held_share(weights, h) for h in holders]
     best = max(range(len(close)), key=shares.__getitem__)
@@ -124,32 +122,8 @@ def signals(library, question: str, passages) -> Signals:
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
     asked = asked_terms(question)
     unasked = tuple(t for t in asked if not any(h(t) for h in holders))
-    unpaired = () if unasked or wanted else _unpaired(close, asked, weights, used, aliases)
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
-                   passages=facts, callout_share=round(callout, 3), terms=weights, unasked=unasked, unpaired=unpaired)
-
-
-def _unpaired(close, asked: list[str], weights: dict[str, float], used: frozenset[str],
-              aliases: dict[str, str]) -> tuple[str, ...]:
-    """For "which grease for the wheel bearings?": (the thing asked for, the question's two heaviest
-    terms the manuals use) when no sentence of a close passage names the thing together with one of
-    those terms, read with the next sentence, the passage's section path and its manual's title;
-    () when one does. A passage naming a grease for the slide latches does not say which grease goes
-    on the wheel bearings."""
-    if not asked:
-        return ()
-    head = asked[0]
-    partners = sorted((t for t in weights if t != head and t in used), key=lambda t: -weights[t])[:ASKED_PARTNERS]
-    for p in close:
-        context = _read(f"{p.section} {p.doc}")  # what the whole passage is about: "what battery is in the cart?"
-        statements = [_read(s.text) for s in Sources([p.text, *(c.text for c in p.callouts)]).statements]
-        for i in range(len(statements)):
-            window = [*statements[i:i + 2], context]  # each text read once, its windows joined
-            holds = _holds_read(set().union(*(r[0] for r in window)), set().union(*(r[1] for r in window)),
-                                "".join(r[2] for r in window), aliases)
-            if holds(head) and any(holds(t) for t in partners):
-                return ()
-    return (head, *partners) if partners else ()
+                   passages=facts, callout_share=round(callout, 3), terms=weights, unasked=unasked)
 
 
 def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
@@ -168,11 +142,12 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}"
         return True, f"no passage close to the question mentions {', '.join(s.missing_terms)}"
     # "Which grease ...?": a passage that names no grease cannot say which one, however much of the
-    # rest of the question it holds (values asked for are read by their kind, below).
+    # rest of the question it holds (values asked for are read by their kind, below). Requiring also
+    # that a sentence names the grease with the question's heaviest terms ("... for the wheel bearings")
+    # was built and removed: on sets written after it, it refused 3 unanswerable questions for 5
+    # answerable ones ("what address do i mail the 337 to": the manual gives the address, not the word).
     if s.unasked and not s.wanted:
         return True, f"no passage close to the question mentions {', '.join(s.unasked)}"
-    if s.unpaired:  # only read for questions that ask for no value
-        return True, f"no passage close to the question names the {s.unpaired[0]} for {' or '.join(s.unpaired[1:])}"
     # The value asked for must be stated, next to a key term, by a passage that is about the question.
     if s.wanted and not any(stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min)):
         reason = f"no passage close to the question gives its {' or '.join(s.wanted)}"
@@ -184,9 +159,8 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
     return False, ""
 
 
-def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ...], frozenset[str]]:
-    """Each key term's weight, the key terms no manual uses that are not everyday English, and the
-    key terms the manuals use.
+def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ...]]:
+    """Each key term's weight, and the key terms no manual uses that are not everyday English.
 
     A term's weight is how rare it is in the library (inverse document frequency) times how rare it
     is in general English: "pylon" and "torque" say what a question is about more than "back",
@@ -197,7 +171,7 @@ def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ..
     from fieldkit.answering.question import english_rank
 
     total = max(library.chunk_count(), 1)
-    weights, absent, used = {}, [], set()
+    weights, absent = {}, []
     for term, count in _known_parts(library, terms).items():
         if count == 0 and CJK_RE.search(term):
             continue  # a character pair across two words (no segmenter): says nothing
@@ -205,9 +179,7 @@ def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ..
         if count == 0 and rank > COMMON_ENGLISH_RANK:
             absent.append(term)
         weights[term] = math.log((total + 1) / (count + 1)) * _english_rarity(rank)
-        if count:
-            used.add(term)
-    return weights, tuple(absent), frozenset(used)
+    return weights, tuple(absent)
 
 
 def _known_parts(library, terms: list[str]) -> dict[str, int]:
@@ -247,16 +219,7 @@ def _passage_words(p) -> str:
 def _holds(text: str, aliases: dict[str, str]):
     """A test: does ``text`` mention a term (a compound: each of its parts; or the shop word it was
     spelled out from)?"""
-    return _holds_read(*_read(text), aliases)
-
-
-def _read(text: str) -> tuple[set[str], set[str], str]:
-    """A text's words, their stems, and the text without white space (for Chinese terms)."""
-    return set(content_words(text)), stems(text), re.sub(r"\s+", "", text)
-
-
-def _holds_read(words: set[str], word_stems: set[str], squeezed: str, aliases: dict[str, str]):
-    """``_holds`` for a text already read (``_read``), or several joined: the union of their words."""
+    words, word_stems, squeezed = set(content_words(text)), stems(text), re.sub(r"\s+", "", text)
     slips = None  # long words with one letter dropped: "Dampner" is the manual's "damper"
 
     def holds(t: str) -> bool:
