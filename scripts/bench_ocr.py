@@ -1,6 +1,7 @@
 """OCR speed and quality, the settings before this change ("old") against the production ones ("new").
 
     python scripts/bench_ocr.py [--runs 3] [--all-scanned] [--json]
+    python scripts/bench_ocr.py --threads 2 [--runs 3]   # a scanned manual, its pages on 1 vs 2 threads
 
 - Speed: scanned pages of ../shared/manuals (AC 43-2B, the scanned appendix of AC 43-18, image-only
   pages of the UH-1 manual) rendered and OCRed, old and new alternating page by page in the same run;
@@ -184,6 +185,32 @@ def dev_check(texts: dict) -> list[dict]:
     return out
 
 
+def manual_threads(runs: int, threads: int) -> dict:
+    """Pages/s of ingest's reading of AC 43-2B (six scanned pages: render, OCR, text-quality choice)
+    with its pages OCRed on one thread and on ``threads`` (FIELDKIT_OCR_THREADS), alternating."""
+    import os
+    import tempfile
+
+    from fieldkit.ingest.ocr import ENV_THREADS
+    from fieldkit.ingest.pdf import extract_pdf
+
+    path = MANUALS / "AC-43-2B.pdf"
+    times: dict[int, list[float]] = {1: [], threads: []}
+    texts: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(runs):
+            for n in (1, threads) if run % 2 == 0 else (threads, 1):
+                os.environ[ENV_THREADS] = str(n)
+                start = time.perf_counter()
+                pages = extract_pdf(path, Path(tmp) / f"{run}-{n}")[0]
+                times[n].append(time.perf_counter() - start)
+                texts[n] = [p.text for p in pages]
+    ocred = sum(p.ocr for p in pages)
+    rate = {n: round(ocred / statistics.median(t), 3) for n, t in times.items()}
+    return {"manual": path.name, "ocr_pages": ocred, "runs": runs, "pages_per_s_median": rate,
+            "ratio": round(rate[threads] / rate[1], 2), "same_text": texts[1] == texts[threads]}
+
+
 def all_scanned() -> list[tuple[Path, int]]:
     return [(MANUALS / name, n) for name in ("AC-43-2B.pdf", "AC-43-18_Chg_1-2.pdf", UH1)
             for n in sorted(ocr_pages_of(MANUALS / name))]
@@ -195,6 +222,8 @@ def main() -> int:
     parser.add_argument("--all-scanned", action="store_true", help="time all 23 OCR pages, not 4")
     parser.add_argument("--skip-cer", action="store_true", help="speed and dev expect strings only")
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--threads", type=int, help="only: a scanned manual read by extract_pdf with its pages "
+                        "OCRed on 1 thread against this many (alternating, --runs times)")
     args = parser.parse_args()
     if not MANUALS.exists():
         print(f"needs {MANUALS}", file=sys.stderr)
@@ -202,7 +231,12 @@ def main() -> int:
     pages = all_scanned() if args.all_scanned else [(MANUALS / name, n) for name, n in SCANNED]
     from fieldkit.models.ocr import OCR
 
-    OCR.engine("page"), OCR.engine()  # load the models before timing: a run measures OCR, not loading
+    with OCR.engine("page"), OCR.engine():  # load the models before timing: a run measures OCR, not loading
+        pass
+    if args.threads:
+        report = {"manual_threads": manual_threads(args.runs, args.threads)}
+        print(json.dumps(report, indent=1))
+        return 0
     if Old.engine is None:
         from rapidocr_onnxruntime import RapidOCR
 

@@ -38,24 +38,26 @@ def text_pdf(path: Path, pages: list[list[str]], footer_labels: list[str] | None
     return path
 
 
-def scanned_pdf(path: Path, lines: list[str]) -> Path:
-    """A page that is only a picture of text (no text layer), as a scanner makes it."""
+def scanned_pdf(path: Path, lines: list[str], *more_pages: list[str]) -> Path:
+    """Pages that are only pictures of text (no text layer), as a scanner makes them: ``lines`` on the
+    first, each of ``more_pages`` on one more."""
     from PIL import Image, ImageDraw, ImageFont
 
-    img = Image.new("L", (1240, 1754), 255)  # A4 at 150 dpi
-    draw = ImageDraw.Draw(img)
     font = ImageFont.truetype(FONT, 30) if Path(FONT).exists() else ImageFont.load_default()
-    y = 150
-    for line in lines:
-        draw.text((120, y), line, fill=0, font=font)
-        y += 56
-    png = path.with_suffix(".png")
-    img.save(png)
     pdf = FPDF(format="A4")
-    pdf.add_page()
-    pdf.image(str(png), x=0, y=0, w=210, h=297)
+    for n, page_lines in enumerate([lines, *more_pages]):
+        img = Image.new("L", (1240, 1754), 255)  # A4 at 150 dpi
+        draw = ImageDraw.Draw(img)
+        y = 150
+        for line in page_lines:
+            draw.text((120, y), line, fill=0, font=font)
+            y += 56
+        png = path.with_name(f"{path.stem}-{n}.png")
+        img.save(png)
+        pdf.add_page()
+        pdf.image(str(png), x=0, y=0, w=210, h=297)
+        png.unlink()
     pdf.output(str(path))
-    png.unlink()
     return path
 
 

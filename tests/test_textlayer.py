@@ -33,6 +33,29 @@ def test_scanned_page_is_ocred_and_searchable(tmp_path, embedder):
     assert callout["section"].endswith("PUMP REPLACEMENT")
 
 
+def test_pages_of_a_scan_are_ocred_on_threads_with_the_text_of_one_thread(tmp_path, monkeypatch):
+    from fieldkit.ingest.ocr import ENV_THREADS
+    from fieldkit.ingest.pdf import extract_pdf
+    from fieldkit.models.ocr import OCR
+
+    pages = [[f"{n}-{i}. Torque the pump bolt number {n}{i} to {10 * n + i} inch-pounds." for i in range(1, 6)]
+             for n in range(1, 6)]
+    path = scanned_pdf(tmp_path / "scan.pdf", *pages)
+    stages = []
+
+    def read(threads: int):
+        monkeypatch.setenv(ENV_THREADS, str(threads))
+        return extract_pdf(path, tmp_path / f"figures-{threads}", progress=lambda *a: stages.append(a))[0]
+
+    one, three = read(1), read(3)
+    assert [p.text for p in three] == [p.text for p in one] and all(p.ocr for p in three)
+    assert "34 inch-pounds" in " ".join(three[2].text.split())
+    # Each page told before and after its OCR, the last when all are read; three engines read at once.
+    told = [done for _, done, _ in stages[len(stages) // 2:]]
+    assert sorted(told) == sorted([*range(5), *range(1, 6)]) and told[-1] == 5
+    assert len(OCR._free["page"]) >= 3
+
+
 def test_good_text_layer_is_not_ocred(tmp_path, embedder):
     from fieldkit.ingest.pipeline import ingest_file
     from fieldkit.library.catalog import Library

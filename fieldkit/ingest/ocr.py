@@ -3,16 +3,43 @@
 
 from __future__ import annotations
 
+import os
+
 from fieldkit.models.ocr import OCR
 
 OCR_SCALE = 2.0  # 144 dpi renders: small print stays readable (1.5-1.75x renders doubled the CER)
+ENV_THREADS = "FIELDKIT_OCR_THREADS"
+# Pages of one manual OCRed at once, each on a thread of its own (ONNX Runtime and OpenCV let go of
+# the interpreter while they work; each engine runs one ONNX thread): None is one per core, up to 4.
+# An ingest worker process sets its share of the cores (ingest/pool.py).
+threads: int | None = None
+
+
+def ocr_threads() -> int:
+    """How many pages of a manual are OCRed at once: $FIELDKIT_OCR_THREADS, else ``threads``, else one
+    per core (at most 4: each thread holds a page image and an engine)."""
+    try:
+        wanted = int(os.environ.get(ENV_THREADS, "0"))
+    except ValueError:
+        wanted = 0
+    return max(1, wanted or threads or min(os.cpu_count() or 1, 4))
+
+
+def render_for_ocr(page):
+    """A pypdfium2 page as the RGB image OCR reads (a copy: it outlives the page and its bitmap)."""
+    return page.render(scale=OCR_SCALE).to_pil().convert("RGB")
+
+
+def ocr_image(image, fast: bool = True) -> list[str]:
+    """Text lines of a rendered page (``render_for_ocr``): by the page engine (pages are upright: no
+    angle classifier), or, ``fast=False``, by the slower general one, which reads degraded table scans
+    better (AC 43-18's appendix: text quality 0.55 vs 0.63). Safe to call from several threads."""
+    return OCR.lines(image, upright=fast)
 
 
 def ocr_page(page, fast: bool = True) -> list[str]:
-    """Text lines of a pypdfium2 page, rendered and OCRed: by the page engine (pages are upright: no
-    angle classifier), or, ``fast=False``, by the slower general one, which reads degraded table scans
-    better (AC 43-18's appendix: text quality 0.55 vs 0.63)."""
-    return OCR.lines(page.render(scale=OCR_SCALE).to_pil(), upright=fast)
+    """Text lines of a pypdfium2 page, rendered and OCRed (``ocr_image``)."""
+    return ocr_image(render_for_ocr(page), fast)
 
 
 def edit_distance(a: str, b: str) -> int:

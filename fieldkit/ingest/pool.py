@@ -50,7 +50,7 @@ def ingest_pooled(library, embedder, sources: list[Source], workers: int, progre
     plans: list[tuple[Source, float, tuple, Future | None]] = []
     stored = 0  # plans done: the figure folders of the rest are removed if the run stops
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start, initargs=(embedder.id,))
+                               initializer=_start, initargs=(embedder.id, max(1, (os.cpu_count() or 1) // workers)))
     try:
         for source in sources:  # checks and the unchanged test here: only real work goes to the pool
             start = time.perf_counter()
@@ -105,11 +105,15 @@ def _store(library, source: Source, start: float, plan: tuple, future: Future, r
                         notes + prepared.warnings)
 
 
-def _start(embedder_id: str) -> None:
+def _start(embedder_id: str, ocr_threads: int) -> None:
+    """A worker's start: its embedder, and its share of the cores for OCR (the pages of a manual it
+    reads are OCRed that many at a time)."""
     global _embedder
+    from fieldkit.ingest import ocr
     from fieldkit.models.embedder import load_embedder
 
     _die_with_parent()
+    ocr.threads = ocr_threads
 
     _embedder = load_embedder(embedder_id)
 

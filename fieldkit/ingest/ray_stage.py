@@ -202,9 +202,11 @@ class PrepareActor:
     """One Ray actor: the embedder loaded once, then one manual per call (``batch_size=1``)."""
 
     def __init__(self, embedder_id: str, env: dict | None = None):
+        from fieldkit.ingest import ocr
         from fieldkit.models.embedder import load_embedder
 
         os.environ.update(env or {})
+        ocr.threads = 1  # an actor has one CPU (num_cpus=1): its manual's pages are OCRed one at a time
         self.embedder = load_embedder(embedder_id)
 
     def __call__(self, batch: dict) -> dict:

@@ -4,6 +4,7 @@ loaded once per process and shared by page OCR (ingest) and photo reading (answe
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fieldkit import paths
@@ -42,29 +43,41 @@ PAGE_OPTIONS = {
     # word) need 48 px ("WARNG" at 32): they use the general engine.
     "rec_img_shape": [3, 32, 320],
     "rec_batch_num": 1,  # one line per run: batches of 6 (padded to the widest) cost 2x the CPU time
-    # One thread: ingest reads several manuals at once, a process each (ingest/pool.py); on 2 busy
-    # cores ONNX Runtime's spinning 2-thread pool ran 2x slower, on a quiet one 1.2x faster for 2x the CPU.
+    # One thread: ingest reads the pages of a manual on several threads (ingest/ocr.py) and several
+    # manuals at once, a process each (ingest/pool.py); on 2 busy cores ONNX Runtime's spinning 2-thread
+    # pool ran 2x slower, on a quiet one 1.2x faster for 2x the CPU.
     "intra_op_num_threads": 1,
     "inter_op_num_threads": 1,
 }
 
 
 class OCR:
-    _engines: dict = {}
+    # Engines made so far and not in use, per mode. RapidOCR keeps per-call state on its engine (its
+    # detector's resize step), so a thread takes one to itself (``engine``) and gives it back: as many
+    # engines as threads ever read at once (ingest reads OCR_THREADS pages of a manual at a time).
+    _free: dict[str, list] = {}
     _lock = threading.Lock()
 
     @classmethod
+    @contextmanager
     def engine(cls, mode: str = "general"):
-        """The RapidOCR engine for ``mode`` ("page": rendered manual pages; "general": photos, banners)."""
+        """A RapidOCR engine for ``mode`` ("page": rendered manual pages; "general": photos, banners),
+        this thread's alone until the block ends."""
         with cls._lock:
-            if mode not in cls._engines:
-                try:
-                    with paths.third_party_folders():
-                        from rapidocr_onnxruntime import RapidOCR
-                except ImportError as exc:
-                    raise ModelError("OCR needs rapidocr-onnxruntime; run `make install`") from exc
-                cls._engines[mode] = RapidOCR(**(PAGE_OPTIONS if mode == "page" else GENERAL_OPTIONS))
-            return cls._engines[mode]
+            free = cls._free.setdefault(mode, [])
+            engine = free.pop() if free else None
+        if engine is None:
+            try:
+                with paths.third_party_folders():
+                    from rapidocr_onnxruntime import RapidOCR
+            except ImportError as exc:
+                raise ModelError("OCR needs rapidocr-onnxruntime; run `make install`") from exc
+            engine = RapidOCR(**(PAGE_OPTIONS if mode == "page" else GENERAL_OPTIONS))
+        try:
+            yield engine
+        finally:
+            with cls._lock:
+                cls._free[mode].append(engine)
 
     @classmethod
     def boxes(cls, image, upright: bool = False) -> list[TextBox]:
@@ -73,7 +86,8 @@ class OCR:
         import numpy as np
 
         array = np.asarray(image.convert("RGB"))
-        result, _ = cls.engine("page" if upright else "general")(array, use_cls=not upright)
+        with cls.engine("page" if upright else "general") as engine:
+            result, _ = engine(array, use_cls=not upright)
         found = []
         for box, text, score in result or []:
             xs, ys = [p[0] for p in box], [p[1] for p in box]
@@ -90,7 +104,8 @@ class OCR:
         """Recognise one line of text that fills the image (no detection step: fast on small crops)."""
         import numpy as np
 
-        result, _ = cls.engine()(np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True)
+        with cls.engine() as engine:
+            result, _ = engine(np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True)
         return " ".join(r[0] for r in result or [])
 
 
