@@ -150,6 +150,9 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("what are the first things to do before the test flight?", []),  # an ordinal says which, not what
     ("no idea which aircraft it goes on, how do i log it?", []),  # "which" inside a clause asks nothing
     ("fluid check - which hydraulic fluid goes in?", ["fluid"]),
+    ("fabricating a part under 43-18 - what makes it a category 3 part?", []),  # "what" does the making
+    ("what counts as a major repair?", []),
+    ("what grease it takes?", ["grease"]),  # a noun followed by an object is still the thing asked for
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms

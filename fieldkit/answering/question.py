@@ -127,6 +127,10 @@ _ASKED_RE = re.compile(
     r"(?=\s+(?:for|on|of|in|into|to|does|do|did|should|shall|must|goes|go|is|are|was|were|am|can|could|would|will"
     r"|at|from|per|when|after|before|between|with|we|i|you|they|it|has|have|need|needs|get|gets|if|that|under"
     r"|by|while|and|or|come|comes|until)\b|\s*[?,.;:]|\s+-|\s*$)", re.IGNORECASE)
+# One word straight after "what", ending in -s and followed by an object ("makes it", "causes the",
+# "counts as a"): a verb whose subject is "what", not a thing named.
+_VERB_AFTER_WHAT_RE = re.compile(r"[a-z]+s(?=\s+(?:it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me"
+                                 r"|as)\b)", re.IGNORECASE)
 # Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
 # names of a category a passage names a member of without its name ("what part", "which step").
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
@@ -143,6 +147,8 @@ def asked_terms(question: str) -> list[str]:
     m = _ASKED_RE.search(with_shop_talk_spelled_out(question, keep=False))
     if not m or set(re.findall(r"[a-z]+", m.group(1).lower())) & QUANTITY_NAMES:
         return []
+    if _VERB_AFTER_WHAT_RE.match(m.string, m.start(1)):
+        return []  # "what makes it a category 3 part": "what" is the subject, and "makes" names nothing
     head = key_terms(m.group(1))[-1:]  # an English noun phrase's head is its last word: "grit paper"
     return [t for t in head if t not in QUALIFIERS and not (t.endswith("est") and len(t) > 5)]
 
