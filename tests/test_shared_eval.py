@@ -113,6 +113,8 @@ EVAL = Path(__file__).resolve().parent / "eval"
     ("validation-13.jsonl", 4, 12, 0.80),  # 2/34, 15/26, 0.88
     ("validation-14.jsonl", 2, 16, 0.85),  # 0/34, 19/26, 0.94
     ("validation-15.jsonl", 4, 14, 0.80),  # 2/34, 17/26, 0.88
+    ("validation-16.jsonl", 2, 13, 0.80),  # 0/34, 16/26, 0.88
+    ("validation-17.jsonl", 2, 15, 0.80),  # 0/34, 18/26, 0.88
 ])
 def test_validation_sets_hold_the_dev_tuning(extra_engine, name, max_false_refusals, min_refused, min_gold_cited):
     """Question sets written over manuals and facts the dev set does not use (tests/eval/README.md)."""
