@@ -162,3 +162,27 @@ def test_markdown_passages_carry_only_the_figures_they_name(sample_library, embe
     assert daily.figures == ()
     oil = next(p for p in passages if "Figure 2-1" in p.text)
     assert [f.label for f in oil.figures] == ["Figure 2-1"]
+
+
+def test_past_the_approximate_threshold_a_long_question_searches_its_rarest_words(sample_library, embedder,
+                                                                                   monkeypatch):
+    from fieldkit.answering import retrieve
+    from fieldkit.text.normalize import fts_query
+
+    r = _retriever(sample_library, embedder)
+    question = ("the motor quit on me again today, oil everywhere, which is the drain plug torque and what "
+                "does fault code E-317 on the display mean for the coolant")
+    terms = fts_query(question).split(" OR ")
+    assert len(terms) > retrieve.MAX_LARGE_LIBRARY_TERMS
+    searched = []
+    real_fts = sample_library.fts
+    monkeypatch.setattr(sample_library, "fts", lambda match, *a: searched.append(match) or real_fts(match, *a))
+    r.search(question, k=5)  # a small library: every word
+    monkeypatch.setattr(retrieve, "approx_from", lambda: 1)  # as large as the approximate index's threshold
+    top = r.search(question, k=5).passages
+    assert searched[0].split(" OR ") == terms
+    kept = searched[1].split(" OR ")
+    assert len(kept) == retrieve.MAX_LARGE_LIBRARY_TERMS and set(kept) < set(terms)
+    counts = {t: sample_library.match_count(t, 10**6) for t in terms}
+    assert max(counts[t] for t in kept) <= min(counts[t] for t in terms if t not in kept)  # the rarest kept
+    assert '"e 317"' in kept and any("E-317" in p.text for p in top)

@@ -13,6 +13,7 @@ import numpy as np
 
 from fieldkit.answering.question import asks_for_figure, designators, key_terms, with_shop_talk_spelled_out
 from fieldkit.library.records import Callout, Passage
+from fieldkit.library.vectors import approx_from
 from fieldkit.library.substrings import substring_search
 from fieldkit.text import glossary
 from fieldkit.text.callouts import CALLOUT_ORDER
@@ -25,6 +26,8 @@ NAMED_DOC_BOOST = 1.5  # a question that names a manual's designator ("OH-58") p
 FIGURE_POOL = 10  # a question asking for a picture looks this deep for a figure whose caption matches
 CROSS_SCRIPT_PLACES = 2  # of the top k, for a Chinese question's best passages in Latin-script manuals
 LATIN_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+/-]*")
+# Words searched in a library large enough for the approximate vector index (the rarest; all below it)
+MAX_LARGE_LIBRARY_TERMS = 12
 PHRASE_WEIGHT = 2.0  # exact identifier phrases read from a photo, against words and meaning (1.0 each)
 
 
@@ -66,9 +69,11 @@ class Retriever:
         # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
         # stands for them. The word search runs first, and the vector index is opened (its file checked)
         # before the question is embedded: a process's embedder is still loading in the background.
+        index = self.library.vector_index()
         match = fts_query(_without(text, named_by))
+        if match and index.ntotal >= approx_from():
+            match = self._rarest_terms(match)
         lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
-        self.library.vector_index()
         qvec = self.embedder.embed_one(text)
         dense = self._dense(qvec, docs)
         # A question in another language than the manuals: words do not match, character trigrams of
@@ -120,6 +125,20 @@ class Retriever:
             passages = [replace(p, score=round(p.score * (1 + _caption_match(wanted, p)), 6)) for p in passages]
             passages = sorted(passages, key=lambda p: -p.score)[:k]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
+
+    def _rarest_terms(self, match: str) -> str:
+        """``match`` (terms joined by OR) with only its MAX_LARGE_LIBRARY_TERMS rarest terms. FTS5 ranks
+        every chunk holding any term: at 10^5 chunks a sentence-long question's 20 terms cost over a
+        second, and its common terms weigh little in BM25 (README "Fleet scale"). Libraries big
+        enough for the approximate vector index only; below that, every term is searched."""
+        terms = match.split(" OR ")
+        if len(terms) <= MAX_LARGE_LIBRARY_TERMS:
+            return match
+        # Counted up to 1% of the library: a word in more chunks than that is common, and ties keep the
+        # question's order.
+        at_most = max(100, self.library.vector_index().ntotal // 100)
+        keep = set(sorted(terms, key=lambda t: self.library.match_count(t, at_most))[:MAX_LARGE_LIBRARY_TERMS])
+        return " OR ".join(t for t in terms if t in keep)
 
     def _dense(self, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
         import faiss

@@ -123,6 +123,12 @@ class Reads:
         sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
         return self.db.execute(sql, [" AND ".join(terms)]).fetchone()[0]
 
+    def match_count(self, match: str, at_most: int) -> int:
+        """How many chunks an FTS5 MATCH expression (a quoted term of ``fts_query``) finds, counted up to
+        ``at_most`` (a common word's count would read its whole list)."""
+        sql = "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"
+        return self.db.execute(sql, [match, at_most]).fetchone()[0]
+
     def page_text(self, doc: str, page: int) -> str | None:
         """The text of one page of a manual as ingested, or None when it has no such page."""
         row = self.db.execute("SELECT pages.text FROM pages JOIN documents ON documents.id = pages.doc_id "
