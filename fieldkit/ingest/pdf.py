@@ -7,8 +7,10 @@ import statistics
 from pathlib import Path
 
 from fieldkit.errors import BadInputError
-from fieldkit.ingest.figures import MAX_IMAGE_PIXELS, MAX_RENDER_PIXELS, largest_image, page_crop, render, save_figure
-from fieldkit.ingest.structure import clean_text, find_page_label, lines_to_blocks
+from fieldkit.ingest.figures import MAX_IMAGE_PIXELS, page_crop, render, save_figure
+from fieldkit.ingest.pagetext import failure_reason as _reason
+from fieldkit.ingest.pagetext import page_texts
+from fieldkit.ingest.structure import find_page_label, lines_to_blocks
 from fieldkit.library.records import FigureImage, Page
 
 FIGURE_CAPTION_RE = re.compile(r"^(FIGURE|Figure|Fig\.)\s+([A-Z]?\d+(?:[-.]\d+)*[A-Z]?)")
@@ -79,7 +81,13 @@ def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True, w
             except Exception as exc:
                 bad[index] = _reason(exc)
         pitch = line_pitch([lines for lines, _ in layers.values()])
-        texts = _page_texts(pdf, layers, pitch, ocr, report, warn, bad)
+        layer_texts = {}
+        for index, (lines, tables) in layers.items():
+            try:
+                layer_texts[index] = with_paragraph_breaks(lines, pitch, tables)
+            except Exception as exc:
+                bad[index] = _reason(exc)
+        texts = page_texts(pdf, layer_texts, ocr, report, warn, bad)
         if len(pdf) and not texts:
             first = min(bad)
             raise BadInputError(path, f"no page can be read (page {first + 1}: {bad[first]}); the file may be damaged")
@@ -104,13 +112,6 @@ def extract_pdf(path: Path, figure_dir: Path, progress=None, ocr: bool = True, w
         return pages, figures, meta
     finally:
         pdf.close()
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, MemoryError):
-        return "too large for memory"
-    text = " ".join(str(exc).split())[:200]
-    return text or type(exc).__name__
 
 
 PARAGRAPH_GAP = 1.45  # a gap between baselines over 1.45x the document's usual line pitch
@@ -186,99 +187,6 @@ def _text_layer(pdf, index: int, banners: dict, warn: list[str]):
         return lines, tables
     finally:
         page.close()
-
-
-def _page_texts(pdf, layers: dict, pitch: float, ocr: bool, report, warn: list[str], bad: dict[int, str]
-                ) -> dict[int, tuple[str, bool]]:
-    """Each page's best text and whether it is OCR's. The pages that need OCR are rendered here, in
-    page order (pdfium is not thread-safe), and read by ``ocr_threads()`` threads at once, at most
-    two pages a thread waiting (a page image is about 6 MB); ``report`` hears of each in page order."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from fieldkit.ingest.ocr import ocr_threads
-
-    texts: dict[int, tuple[str, bool]] = {}
-    reading: dict = {}  # page index -> its OCR, running or done
-
-    def collect(keep: int) -> None:
-        while len(reading) > keep:
-            index = min(reading)
-            try:
-                texts[index] = reading.pop(index).result()
-            except Exception as exc:
-                bad[index] = _reason(exc)
-            report("ocr", index + 1, len(pdf))
-
-    threads = ocr_threads()
-    with ThreadPoolExecutor(threads, thread_name_prefix="fieldkit-ocr") as pool:
-        try:
-            for index, (lines, tables) in layers.items():
-                try:
-                    text, scan = _page_text(pdf, index, with_paragraph_breaks(lines, pitch, tables), ocr, warn)
-                except Exception as exc:
-                    bad[index] = _reason(exc)
-                    continue
-                if scan is None:
-                    texts[index] = (text, False)
-                    continue
-                report("ocr", index, len(pdf))
-                reading[index] = pool.submit(_read_scan, text, *scan)
-                collect(2 * threads - 1)
-            collect(0)
-        except BaseException:  # the time budget, Ctrl-C: pages not started are not read
-            for future in reading.values():
-                future.cancel()
-            raise
-    return texts
-
-
-def _page_text(pdf, index: int, layer_text: str, ocr: bool, warn: list[str]) -> tuple[str, tuple | None]:
-    """The page's text layer, rejoined by layout when it is one word per line; and, when the layer
-    fails the quality test, (its quality, why, the page rendered for OCR) for ``_read_scan``."""
-    from fieldkit.ingest import textlayer
-
-    page = pdf[index]
-    try:
-        text = clean_text(layer_text)
-        if textlayer.words_per_line(text) <= 1.5:
-            textpage = page.get_textpage()
-            text = "\n".join(textlayer.layout_lines(textpage))
-            textpage.close()
-        if not ocr:
-            return text, None
-        score = textlayer.quality(text)
-        reason = textlayer.needs_ocr(textlayer.page_profile(page, text), score)
-        if not reason:
-            return text, None
-        from fieldkit.ingest.ocr import OCR_SCALE, render_for_ocr
-
-        width, height = page.get_size()
-        pixels = largest_image(page)
-        if width * height * OCR_SCALE**2 > MAX_RENDER_PIXELS or pixels > MAX_IMAGE_PIXELS:
-            warn.append(f"page {index + 1}: not OCRed (page or image too large to render)")
-            return text, None
-        return text, (score, reason, render_for_ocr(page))
-    finally:
-        page.close()
-
-
-def _read_scan(text: str, score: float, reason: str, image) -> tuple[str, bool]:
-    """On an OCR thread: the page's OCR text, or its layer ``text`` when that reads better."""
-    from fieldkit.ingest import textlayer
-    from fieldkit.ingest.ocr import ocr_image
-
-    def read(fast: bool) -> str:
-        return textlayer.repair_glued_words(clean_text("\n".join(ocr_image(image, fast))))
-
-    ocr_text = read(fast=True)
-    # A hidden layer behind a scan is someone else's OCR: ours wins unless clearly worse.
-    margin = 0.1 if "hidden" in reason else 0.0
-    if text.strip() and textlayer.quality(ocr_text) <= score - margin:
-        slow = read(fast=False)  # before the layer wins: the general engine, as before
-        ocr_text = max((ocr_text, slow), key=textlayer.quality)
-    if textlayer.quality(ocr_text) > score - margin or not text.strip():
-        return ocr_text, True
-    return text, False
 
 
 def _norm_edge(line: str) -> str:
