@@ -153,6 +153,7 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("fabricating a part under 43-18 - what makes it a category 3 part?", []),  # "what" does the making
     ("what counts as a major repair?", []),
     ("what grease it takes?", ["grease"]),  # a noun followed by an object is still the thing asked for
+    ("bat sw off - what loadmeter drop tells you the battery is charged?", ["drop"]),  # "tells" is the verb
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms

@@ -34,6 +34,7 @@ SHOP_TALK = {
     "tbo": "time between overhauls", "sb": "service bulletin", "ipc": "illustrated parts catalog",
     "p/n": "part number", "s/n": "serial number", "w&b": "weight and balance", "a&p": "airframe and powerplant",
     "mtf": "maintenance test flight", "autos": "autorotations",
+    "cpc": "corrosion preventive compound", "cpcs": "corrosion preventive compounds",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
@@ -131,6 +132,8 @@ _ASKED_RE = re.compile(
 # "counts as a"): a verb whose subject is "what", not a thing named.
 _VERB_AFTER_WHAT_RE = re.compile(r"[a-z]+s(?=\s+(?:it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me"
                                  r"|as)\b)", re.IGNORECASE)
+# An object pronoun after the phrase: its last word, ending in -s, is the verb ("what drop tells you").
+_VERB_BEFORE_OBJECT_RE = re.compile(r"\s+(?:you|it|them|us|me)\b", re.IGNORECASE)
 # Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
 # names of a category a passage names a member of without its name ("what part", "which step").
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
@@ -149,7 +152,10 @@ def asked_terms(question: str) -> list[str]:
         return []
     if _VERB_AFTER_WHAT_RE.match(m.string, m.start(1)):
         return []  # "what makes it a category 3 part": "what" is the subject, and "makes" names nothing
-    head = key_terms(m.group(1))[-1:]  # an English noun phrase's head is its last word: "grit paper"
+    phrase = m.group(1)
+    if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and re.search(r"\S\s+[a-z]+s$", phrase, re.IGNORECASE):
+        phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
+    head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
     return [t for t in head if t not in QUALIFIERS and not (t.endswith("est") and len(t) > 5)]
 
 
