@@ -72,7 +72,7 @@ class Retriever:
         index = self.library.vector_index()
         match = fts_query(_without(text, named_by))
         if match and index.ntotal >= approx_from():
-            match = self._rarest_terms(match)
+            match = self._rarest_terms(match, index.ntotal)
         lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
         qvec = self.embedder.embed_one(text)
         dense = self._dense(qvec, docs)
@@ -126,7 +126,7 @@ class Retriever:
             passages = sorted(passages, key=lambda p: -p.score)[:k]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
 
-    def _rarest_terms(self, match: str) -> str:
+    def _rarest_terms(self, match: str, chunks: int) -> str:
         """``match`` (terms joined by OR) with only its MAX_LARGE_LIBRARY_TERMS rarest terms. FTS5 ranks
         every chunk holding any term: at 10^5 chunks a sentence-long question's 20 terms cost over a
         second, and its common terms weigh little in BM25 (README "Fleet scale"). Libraries big
@@ -134,9 +134,9 @@ class Retriever:
         terms = match.split(" OR ")
         if len(terms) <= MAX_LARGE_LIBRARY_TERMS:
             return match
-        # Counted up to 1% of the library: a word in more chunks than that is common, and ties keep the
-        # question's order.
-        at_most = max(100, self.library.vector_index().ntotal // 100)
+        # Counted up to 1% of the library's ``chunks``: a word in more chunks than that is common, and
+        # ties keep the question's order.
+        at_most = max(100, chunks // 100)
         keep = set(sorted(terms, key=lambda t: self.library.match_count(t, at_most))[:MAX_LARGE_LIBRARY_TERMS])
         return " OR ".join(t for t in terms if t in keep)
 

@@ -43,7 +43,7 @@ PAGE_OPTIONS = {
     # word) need 48 px ("WARNG" at 32): they use the general engine.
     "rec_img_shape": [3, 32, 320],
     "rec_batch_num": 1,  # one line per run: batches of 6 (padded to the widest) cost 2x the CPU time
-    # One thread: ingest reads the pages of a manual on several threads (ingest/ocr.py) and several
+    # One thread: ingest reads the pages of a manual on several threads (ingest/pagetext.py) and several
     # manuals at once, a process each (ingest/pool.py); on 2 busy cores ONNX Runtime's spinning 2-thread
     # pool ran 2x slower, on a quiet one 1.2x faster for 2x the CPU.
     "intra_op_num_threads": 1,
@@ -54,7 +54,7 @@ PAGE_OPTIONS = {
 class OCR:
     # Engines made so far and not in use, per mode. RapidOCR keeps per-call state on its engine (its
     # detector's resize step), so a thread takes one to itself (``engine``) and gives it back: as many
-    # engines as threads ever read at once (ingest reads OCR_THREADS pages of a manual at a time).
+    # engines as threads ever read at once (ingest reads ``ocr_threads()`` pages of a manual at a time).
     _free: dict[str, list] = {}
     _lock = threading.Lock()
 
