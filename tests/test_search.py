@@ -187,3 +187,33 @@ def test_past_the_approximate_threshold_a_long_question_searches_its_rarest_word
     counts = {t: sample_library.match_count(t, 10**6) for t in terms}
     assert max(counts[t] for t in kept) <= min(counts[t] for t in terms if t not in kept)  # the rarest kept
     assert '"e 317"' in kept and any("E-317" in p.text for p in top)
+
+
+def test_a_search_within_most_manuals_finds_what_the_join_finds(library, embedder, tmp_path):
+    """Searching most of the library (>= half its manuals) ranks the whole library and drops the other
+    manuals' chunks; when those filled every place, it searches the manuals themselves. Either way the
+    result is the best chunks of those manuals, as each manual searched alone ranks them."""
+    from pdfs import text_pdf
+
+    from fieldkit.ingest.pipeline import ingest_file
+
+    parts = ["hub", "rim", "axle", "brake drum", "spacer", "adapter", "stud", "cap", "seal", "plate", "bolt", "ring"]
+    strong = [[f"WHEEL {part.upper()}", f"Lug nut torque at the {part}: lug nut torque check, lug nut torque mark."]
+              for part in parts]
+    ingest_file(library, embedder, text_pdf(tmp_path / "c.pdf", strong))
+    for name in ("a", "b"):
+        pages = [[f"{name.upper()} GROUND UNIT", "The lug nut torque is given in the wheel section of this unit's "
+                  "manual, after the tyre pressures and before the brake checks."], ["Brake pads: inspect."]]
+        ingest_file(library, embedder, text_pdf(tmp_path / f"{name}.pdf", pages))
+    match = '"lug" OR "nut" OR "torque"'
+
+    def alone(docs, limit):  # each manual searched alone (the join), merged by score
+        found = [pair for d in docs for pair in library.fts(match, limit, frozenset({d}))]
+        return sorted(found, key=lambda pair: -pair[1])[:limit]
+
+    for docs, limit in ((frozenset({"a.pdf", "b.pdf"}), 2), (frozenset({"a.pdf", "c.pdf"}), 5),
+                        (frozenset({"a.pdf", "b.pdf", "c.pdf"}), 20)):
+        found = library.fts(match, limit, docs)
+        assert found == alone(sorted(docs), limit) and found
+    assert {library.chunk_rows([c])[c]["doc"] for c, _ in library.fts(match, 2, frozenset({"a.pdf", "b.pdf"}))} == {
+        "a.pdf", "b.pdf"}  # c.pdf's twelve stronger chunks filled the whole library's first 8 places

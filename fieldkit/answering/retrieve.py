@@ -69,11 +69,8 @@ class Retriever:
         # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
         # stands for them. The word search runs first, and the vector index is opened (its file checked)
         # before the question is embedded: a process's embedder is still loading in the background.
-        index = self.library.vector_index()
-        match = fts_query(_without(text, named_by))
-        if match and index.ntotal >= approx_from():
-            match = self._rarest_terms(match, index.ntotal)
-        lexical = self.library.fts(match, self.pool, docs) if match and docs != frozenset() else []
+        chunks = self.library.vector_index().ntotal
+        lexical = self._words(fts_query(_without(text, named_by)), docs, chunks)
         qvec = self.embedder.embed_one(text)
         dense = self._dense(qvec, docs)
         # A question in another language than the manuals: words do not match, character trigrams of
@@ -96,7 +93,7 @@ class Retriever:
                     fused[cid] *= NAMED_DOC_BOOST
         wants_figure = asks_for_figure(query)
         top = sorted(fused, key=fused.get, reverse=True)[: max(k, FIGURE_POOL) if wants_figure else k]
-        across = self._across_scripts(query, qvec, docs, k)
+        across = self._across_scripts(query, qvec, docs, k, chunks)
         if across:  # the last places go to the manuals written in the other script
             ids = [c for c, _ in across]
             top = [c for c in top[:k] if c not in ids][: k - len(ids)] + ids + [c for c in top[k:] if c not in ids]
@@ -125,6 +122,16 @@ class Retriever:
             passages = [replace(p, score=round(p.score * (1 + _caption_match(wanted, p)), 6)) for p in passages]
             passages = sorted(passages, key=lambda p: -p.score)[:k]
         return SearchResult(query, tuple(passages), time.perf_counter() - start)
+
+    def _words(self, match: str | None, docs: frozenset[str] | None, chunks: int) -> list[tuple[int, float]]:
+        """BM25 over words for an ``fts_query`` match (terms joined by OR), in a library of ``chunks``:
+        past the approximate index's threshold, its rarest terms (also a Chinese question's English gloss,
+        60 words for a long one: at 10^5 chunks 0.6 s)."""
+        if not match or docs == frozenset():
+            return []
+        if chunks >= approx_from():
+            match = self._rarest_terms(match, chunks)
+        return self.library.fts(match, self.pool, docs)
 
     def _rarest_terms(self, match: str, chunks: int) -> str:
         """``match`` (terms joined by OR) with only its MAX_LARGE_LIBRARY_TERMS rarest terms. FTS5 ranks
@@ -155,8 +162,8 @@ class Retriever:
             pairs = [p for p in pairs if p[0] in allowed]
         return pairs[: self.pool]
 
-    def _across_scripts(self, query: str, qvec: np.ndarray, docs: frozenset[str] | None, k: int
-                        ) -> list[tuple[int, float]]:
+    def _across_scripts(self, query: str, qvec: np.ndarray, docs: frozenset[str] | None, k: int,
+                        chunks: int) -> list[tuple[int, float]]:
         """A Chinese question's best passages in the manuals written in another script: by the English
         words a dictionary gives for its words (BM25, and meaning with the English embedder), and by
         the question's own meaning when the embedder is multilingual. BM25 and trigrams cannot match
@@ -177,7 +184,7 @@ class Retriever:
         if english:
             gloss = " ".join(english + LATIN_TOKEN_RE.findall(query))  # designators and numbers as asked
             gvec = self.embedder.embed_one(gloss)
-            rankings += [self._dense(gvec, other), self.library.fts(fts_query(gloss), self.pool, other)]
+            rankings += [self._dense(gvec, other), self._words(fts_query(gloss), other, chunks)]
             cosines = dict(rankings[-2])
         else:
             cosines = dict(rankings[0]) if rankings else {}
