@@ -103,7 +103,9 @@ class Library(Reads, AskLog):
                     conn.execute("PRAGMA synchronous = FULL")
                 conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
                 conn.execute("PRAGMA foreign_keys = ON")
-            db = self._local.db = sqlite_utils.Database(conn)
+            # No sqlite-utils plugins: a plugin installed beside fieldkit could change the catalog's
+            # connection, and finding them reads every installed package's metadata (70 ms a process).
+            db = self._local.db = sqlite_utils.Database(conn, execute_plugins=False)
             with self._connections_lock:
                 self._connections.append(db)
         return db
