@@ -73,6 +73,8 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("how much does the battery weigh?", "weight"),  # the battery section gives no weight
     ("how often do I replace the ELT battery?", "ELT"),  # a thing no manual names
     ("what's the max rpm drop on the mag check?", "mag"),  # a check this cart does not have
+    ("how many kA can the battery put out on a start?", "current"),  # "24 V" is a number, not a current
+    ("how many lbs of grease go in the wheel bearings?", "weight"),  # the grease is named, no amount
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)

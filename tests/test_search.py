@@ -58,6 +58,12 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("how many degrees F max on the CHT?") == ("temperature",)
     assert wanted_values("what % transmissivity after a repair?") == ("percent",)
     assert wanted_values("at 100% N2, what torque?") == ("torque",)  # a % given is not a % asked for
+    # the unit a value is asked in says its kind: not any number ("how many"), not a length ("in. lbs")
+    assert wanted_values("fuel light - how many lbs are left when it comes on?") == ("weight",)
+    assert wanted_values("how many kA peak current on a strike?") == ("current",)
+    assert wanted_values("heat-up rate in deg F per minute?") == ("temperature",)
+    assert wanted_values("how many in. lbs on the pump bolts?") == ("count",)
+    assert wanted_values("how many in a batch, in A category?") == ("count",)
     from fieldkit.answering.evidence import _states
     from fieldkit.text.quantities import quantities
 

@@ -7,7 +7,8 @@ while a strict coverage rule refused about as many answerable questions as unans
 coverage only refuses a question the close passages barely touch.
 - identifiers the question names that no manual mentions ("MIL-PRF-23699", "UH-60"), however the
   manual separates their parts ("PD-680" is "P-D-680");
-- the kind of value asked for ("what torque", "how often", "what psi", "how many gallons", "多久"):
+- the kind of value asked for ("what torque", "how often", "what psi", "how many gallons", "多久";
+  a unit asked in says it: "how many lbs" is a weight, "in deg F" a temperature, not any number):
   a close passage that holds a good share of the question's key terms must state a value of that
   kind in a sentence or table row that names one of them (or in the steps that follow it);
 - coverage: the share of the question's key terms, each weighted by how rare it is in the library

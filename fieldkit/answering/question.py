@@ -244,6 +244,25 @@ WANTED_VALUE_RES = (
 _ALSO_WANTED = {"speed": ("percent", "time"), "length": ("percent",)}
 
 
+_UNIT_ASKED_RE = re.compile(r"\b(?:how many|in)\b", re.IGNORECASE)
+_HOW_MANY_UNIT_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
+
+
+def _named_unit_kinds(question: str) -> list[str]:
+    """Kinds of the units a question asks its value in: "how many lbs are left", "ramp rate in deg F",
+    "how many kA" (the units a manual's quantities are read in; one-letter symbols are not read
+    here: "in A category")."""
+    from fieldkit.text.quantities import UNIT_KINDS, read_unit
+
+    kinds = []
+    for m in _UNIT_ASKED_RE.finditer(question):
+        unit, end = read_unit(question, m.end())
+        # "in. lbs": two units in a row name one the table may not list (a torque): not read
+        if unit in UNIT_KINDS and len(question[m.end():end].strip()) > 1 and not read_unit(question, end)[0]:
+            kinds.append(UNIT_KINDS[unit])
+    return kinds
+
+
 # The same, asked in Chinese: "多久" (how long), "几年" (how many years), "多高" (how high), ...
 CJK_WANTED_VALUE_RES = (
     ("time", re.compile(r"多久|多长时间|多长|几年|几个月|几天|几小时|几个小时|几分钟|多少(?:个)?(?:年|月|天|日|小时|分钟|秒|学时|工作日)"
@@ -257,5 +276,8 @@ def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
     kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(question)]
+    named = _named_unit_kinds(question)
+    if named:  # "how many lbs", "in deg F": a value in that unit, not just any number
+        kinds = [k for k in kinds if k != "count" or not _HOW_MANY_UNIT_RE.search(question)] + named
     kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
     return tuple(dict.fromkeys(kinds))
