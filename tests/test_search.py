@@ -64,6 +64,9 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("heat-up rate in deg F per minute?") == ("temperature",)
     assert wanted_values("how many in. lbs on the pump bolts?") == ("count",)
     assert wanted_values("how many in a batch, in A category?") == ("count",)
+    assert wanted_values("max RH% in the layup room?") == ("percent",)  # a % asked for, not given
+    assert wanted_values("max gallons in the cabin tank?") == ("volume",)
+    assert wanted_values("ok to stir the cyclic at low rpm?") == ()  # a unit saying when, not asked for
     from fieldkit.answering.evidence import _states
     from fieldkit.text.quantities import quantities
 

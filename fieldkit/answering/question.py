@@ -244,23 +244,50 @@ WANTED_VALUE_RES = (
 _ALSO_WANTED = {"speed": ("percent", "time"), "length": ("percent",)}
 
 
-_UNIT_ASKED_RE = re.compile(r"\b(?:how many|in)\b", re.IGNORECASE)
 _HOW_MANY_UNIT_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
+# Where a question names the unit it wants its value in: "how many lbs", "in deg F", "max gallons".
+_UNIT_ASKED_RE = re.compile(r"\b(?:how many|in|max|maximum|min|minimum|what)\s+", re.IGNORECASE)
+# Unit words that are as often something else ("in", "min", "bar", "foot", "mil-spec", "to what
+# degree", "second"), and time words (the time patterns above read those): not read as asked units.
+_NOT_ASKED_UNITS = frozenset("in in. min min. foot pound bar bars pa nm knot mil um thou deg degree degrees turn turns "
+                             "ply plies cc ah db gm atm ma".split())
+_NUMBER_BEFORE_RE = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|half))[\s-]*$",
+                               re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _unit_word_re():
+    from fieldkit.text.quantities import UNIT_FORMS
+
+    forms = sorted((f for f in UNIT_FORMS if f != "%"), key=len, reverse=True)
+    return re.compile(r"(?<![\w·./-])(" + "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in forms)
+                      + r")(?![\w·/-])|(%)", re.IGNORECASE)
 
 
 def _named_unit_kinds(question: str) -> list[str]:
     """Kinds of the units a question asks its value in: "how many lbs are left", "ramp rate in deg F",
-    "how many kA" (the units a manual's quantities are read in; one-letter symbols are not read
-    here: "in A category")."""
-    from fieldkit.text.quantities import UNIT_KINDS, read_unit
+    "max gallons", "transmissivity %" (read with the unit table a manual's quantities are read with;
+    "at 100% N2" gives a value, "in. lbs" is two units in a row, "at low rpm" says when)."""
+    from fieldkit.text.quantities import UNIT_FORMS, UNIT_KINDS
 
     kinds = []
     for m in _UNIT_ASKED_RE.finditer(question):
-        unit, end = read_unit(question, m.end())
-        # "in. lbs": two units in a row name one the table may not list (a torque): not read
-        if unit in UNIT_KINDS and len(question[m.end():end].strip()) > 1 and not read_unit(question, end)[0]:
-            kinds.append(UNIT_KINDS[unit])
+        unit = _unit_word_re().match(question, m.end())
+        if unit is None:
+            continue
+        form = re.sub(r"\s+", " ", (unit.group(1) or unit.group(2)).lower())
+        kind = UNIT_KINDS.get(UNIT_FORMS.get(form, ""))
+        after = _unit_word_re().match(question, _skip_space(question, unit.end()))
+        if kind in (None, "time") or form in _NOT_ASKED_UNITS or (after and after.group(0).lower() not in ("in", "min")):
+            continue  # "in. lbs", "ft lbs": one unit the table may not list (a torque)
+        kinds.append(kind)
+    if any(not _NUMBER_BEFORE_RE.search(question, 0, m.start()) for m in re.finditer("%", question)):
+        kinds.append("percent")  # "what minimum transmissivity %", "max RH%": not "at 100% N2"
     return kinds
+
+
+def _skip_space(text: str, pos: int) -> int:
+    return pos + len(text[pos:]) - len(text[pos:].lstrip())
 
 
 # The same, asked in Chinese: "多久" (how long), "几年" (how many years), "多高" (how high), ...
