@@ -78,6 +78,7 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"
     assert with_shop_talk_spelled_out("what CPC on the racks", keep=False) == "what corrosion preventive compound on the racks"
     assert with_shop_talk_spelled_out("fabbing a bracket", keep=False) == "fabricating a bracket"
+    assert with_shop_talk_spelled_out("what RH for the layup room", keep=False) == "what relative humidity for the layup room"
 
 
 def test_bare_numbers_that_name_an_aircraft():

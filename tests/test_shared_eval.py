@@ -119,6 +119,8 @@ EVAL = Path(__file__).resolve().parent / "eval"
     ("validation-19.jsonl", 5, 16, 0.82),  # 3/34, 20/26, 0.90
     ("validation-20.jsonl", 3, 10, 0.85),  # 1/34, 13/26, 0.94
     ("validation-21.jsonl", 2, 17, 0.88),  # 0/34, 21/26, 0.97
+    ("validation-22.jsonl", 7, 10, 0.75),  # 5/34, 13/26, 0.83
+    ("validation-23.jsonl", 2, 16, 0.80),  # 0/34, 19/26, 0.88
 ])
 def test_validation_sets_hold_the_dev_tuning(extra_engine, name, max_false_refusals, min_refused, min_gold_cited):
     """Question sets written over manuals and facts the dev set does not use (tests/eval/README.md)."""

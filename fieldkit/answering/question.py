@@ -35,7 +35,7 @@ SHOP_TALK = {
     "p/n": "part number", "s/n": "serial number", "w&b": "weight and balance", "a&p": "airframe and powerplant",
     "mtf": "maintenance test flight", "autos": "autorotations",
     "cpc": "corrosion preventive compound", "cpcs": "corrosion preventive compounds",
-    "fab": "fabricate", "fabbing": "fabricating", "fabbed": "fabricated", "zap": "discharge", "zaps": "discharges",
+    "rh": "relative humidity", "fab": "fabricate", "fabbing": "fabricating", "fabbed": "fabricated", "zap": "discharge", "zaps": "discharges",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
