@@ -67,6 +67,11 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("max RH% in the layup room?") == ("percent",)  # a % asked for, not given
     assert wanted_values("max gallons in the cabin tank?") == ("volume",)
     assert wanted_values("ok to stir the cyclic at low rpm?") == ()  # a unit saying when, not asked for
+    assert wanted_values("whats the set pressure on the relief valve") == ("pressure",)  # typed without '
+    assert wanted_values("whats the retirement time on the link?") == ("time",)
+    assert wanted_values("what's the shelf life once the can's opened?") == ("time",)
+    assert wanted_values("biggest patch allowed on a radome?")[0] == "length"
+    assert wanted_values("realistically whats the smallest defect UT picks up?") == ()  # a size or a ply count
     from fieldkit.answering.evidence import _states
     from fieldkit.text.quantities import quantities
 

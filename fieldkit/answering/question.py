@@ -211,26 +211,28 @@ WANTED_VALUE_RES = (
     ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
     ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
                             r"|\bcompression (?:reading|check|test)|\bhow much vacuum"
-                            r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
+                            r"|\b(?:whats?|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
                             r"|\binches of (?:hg|mercury)", re.I)),
-    ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
+    ("temperature", re.compile(r"\b(?:whats?|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
-                        r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:hours|hrs|minutes|days|weeks|months|years|cycles)\b",
+                        r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:hours|hrs|minutes|days|weeks|months|years|cycles)\b"
+                        r"|\b(?:whats?|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|shelf life|service life"
+                        r"|retirement time|overhaul time|pot life)\b",
                         re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
     ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
     ("resistance", re.compile(r"\bresistance\b|\bohms?\b|\bresistor\b|\bmeg(?:a)?(?:s|ohms?)?\b", re.I)),
     ("frequency", re.compile(r"\bfrequency\b|\bhertz\b|\bhz\b", re.I)),
-    ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
+    ("speed", re.compile(r"\b(?:whats?|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
                          r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
-    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:what|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
+    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:whats?|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
     # "how many degrees of the station bearing": an angle, unless a temperature is named
     ("angle", re.compile(r"\bangle\b|\bhow many degrees\b(?!\s*(?:f|c|fahrenheit|celsius|centigrade)\b)", re.I)),
     ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
     ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"
-                          r"|\b(?:biggest|largest|smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
+                          r"|\b(?:biggest|largest)\b|\b(?:smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
                           r"(?:diameter|size|length|width|depth|thickness|height|taper|runout|gap)\b"
                           r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
     ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:\w+ )?(?:oil|fuel|fluid|grease|"
