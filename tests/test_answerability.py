@@ -156,6 +156,8 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("what counts as a major repair?", []),
     ("what grease it takes?", ["grease"]),  # a noun followed by an object is still the thing asked for
     ("bat sw off - what loadmeter drop tells you the battery is charged?", ["drop"]),  # "tells" is the verb
+    ("the chart of wear limits in the overhaul manual - whats that chart called?", ["chart"]),  # not "called"
+    ("engine wont light off, what ignition stuff do i check", []),  # "stuff" names no thing
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms

@@ -140,7 +140,7 @@ _VERB_BEFORE_OBJECT_RE = re.compile(r"\s+(?:you|it|them|us|me)\b", re.IGNORECASE
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
     particular main other different same new old right one two general typical standard current certain
     first last next second third final initial
-    part parts step steps component components piece pieces difference differences diff""".split())
+    part parts step steps component components piece pieces difference differences diff stuff thing things""".split())
 
 
 def asked_terms(question: str) -> list[str]:
@@ -153,7 +153,7 @@ def asked_terms(question: str) -> list[str]:
         return []
     if _VERB_AFTER_WHAT_RE.match(m.string, m.start(1)):
         return []  # "what makes it a category 3 part": "what" is the subject, and "makes" names nothing
-    phrase = m.group(1)
+    phrase = re.sub(r"\s+(?:called|named|known as)$", "", m.group(1), flags=re.IGNORECASE)  # "what's that chart called"
     if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and re.search(r"\S\s+[a-z]+s$", phrase, re.IGNORECASE):
         phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
     head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
