@@ -35,7 +35,8 @@ SHOP_TALK = {
     "p/n": "part number", "s/n": "serial number", "w&b": "weight and balance", "a&p": "airframe and powerplant",
     "mtf": "maintenance test flight", "autos": "autorotations",
     "cpc": "corrosion preventive compound", "cpcs": "corrosion preventive compounds",
-    "rh": "relative humidity", "fab": "fabricate", "fabbing": "fabricating", "fabbed": "fabricated", "zap": "discharge", "zaps": "discharges",
+    "rh": "relative humidity", "fab": "fabricate", "fabbing": "fabricating", "fabbed": "fabricated",
+    "zap": "discharge", "zaps": "discharges",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
@@ -280,9 +281,10 @@ def _named_unit_kinds(question: str) -> list[str]:
         form = re.sub(r"\s+", " ", (unit.group(1) or unit.group(2)).lower())
         kind = UNIT_KINDS.get(UNIT_FORMS.get(form, ""))
         after = _unit_word_re().match(question, _skip_space(question, unit.end()))
-        if kind in (None, "time") or form in _NOT_ASKED_UNITS or (after and after.group(0).lower() not in ("in", "min")):
+        if after and after.group(0).lower() not in ("in", "min"):
             continue  # "in. lbs", "ft lbs": one unit the table may not list (a torque)
-        kinds.append(kind)
+        if kind not in (None, "time") and form not in _NOT_ASKED_UNITS:
+            kinds.append(kind)
     if any(not _NUMBER_BEFORE_RE.search(question, 0, m.start()) for m in re.finditer("%", question)):
         kinds.append("percent")  # "what minimum transmissivity %", "max RH%": not "at 100% N2"
     return kinds
