@@ -212,13 +212,13 @@ WANTED_VALUE_RES = (
     ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
     ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
                             r"|\bcompression (?:reading|check|test)|\bhow much vacuum"
-                            r"|\b(?:whats?|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
+                            r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
                             r"|\binches of (?:hg|mercury)", re.I)),
-    ("temperature", re.compile(r"\b(?:whats?|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
+    ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
                         r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:hours|hrs|minutes|days|weeks|months|years|cycles)\b"
-                        r"|\b(?:whats?|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|shelf life|service life"
+                        r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|shelf life|service life"
                         r"|retirement time|overhaul time|pot life)\b",
                         re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
@@ -226,9 +226,9 @@ WANTED_VALUE_RES = (
     ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
     ("resistance", re.compile(r"\bresistance\b|\bohms?\b|\bresistor\b|\bmeg(?:a)?(?:s|ohms?)?\b", re.I)),
     ("frequency", re.compile(r"\bfrequency\b|\bhertz\b|\bhz\b", re.I)),
-    ("speed", re.compile(r"\b(?:whats?|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
+    ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
                          r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
-    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:whats?|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
+    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:what|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
     # "how many degrees of the station bearing": an angle, unless a temperature is named
     ("angle", re.compile(r"\bangle\b|\bhow many degrees\b(?!\s*(?:f|c|fahrenheit|celsius|centigrade)\b)", re.I)),
     ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
@@ -247,9 +247,11 @@ WANTED_VALUE_RES = (
 _ALSO_WANTED = {"speed": ("percent", "time"), "length": ("percent",)}
 
 
-_HOW_MANY_UNIT_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
+# "whats", typed without its apostrophe: the patterns above read it as "what".
+_WHATS_RE = re.compile(r"\bwhats\b", re.IGNORECASE)
 # Where a question names the unit it wants its value in: "how many lbs", "in deg F", "max gallons".
 _UNIT_ASKED_RE = re.compile(r"\b(?:how many|in|max|maximum|min|minimum|what)\s+", re.IGNORECASE)
+_HOW_MANY_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
 # Unit words that are as often something else ("in", "min", "bar", "foot", "mil-spec", "to what
 # degree", "second"), and time words (the time patterns above read those): not read as asked units.
 _NOT_ASKED_UNITS = frozenset("in in. min min. foot pound bar bars pa nm knot mil um thou deg degree degrees turn turns "
@@ -306,9 +308,10 @@ CJK_WANTED_VALUE_RES = (
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
+    question = _WHATS_RE.sub("what", question)
     kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(question)]
     named = _named_unit_kinds(question)
     if named:  # "how many lbs", "in deg F": a value in that unit, not just any number
-        kinds = [k for k in kinds if k != "count" or not _HOW_MANY_UNIT_RE.search(question)] + named
+        kinds = [k for k in kinds if k != "count" or not _HOW_MANY_RE.search(question)] + named
     kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
     return tuple(dict.fromkeys(kinds))
