@@ -158,11 +158,35 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("bat sw off - what loadmeter drop tells you the battery is charged?", ["drop"]),  # "tells" is the verb
     ("the chart of wear limits in the overhaul manual - whats that chart called?", ["chart"]),  # not "called"
     ("engine wont light off, what ignition stuff do i check", []),  # "stuff" names no thing
+    ("whats a hot section really include?", ["section"]),  # an adverb ends the phrase: "include" is a verb
+    ("gauge has the red line - what else goes on the glass?", []),  # "else" names no thing
+    ("seal keeps weeping after replacement - whats the fix?", []),  # the manual names the fix, not "fix"
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms
 
     assert asked_terms(question) == asked
+
+
+def test_a_hyphenated_word_holds_its_parts():
+    from fieldkit.answering.evidence import _holds
+
+    holds = _holds("Clean the countersinks with 320-grit paper; check the co-pilot indicator.", {})
+    assert holds("grit") and holds("pilot") and holds("countersinks")
+    assert not _holds("Clean with abrasive paper.", {})("grit")
+
+
+def test_bare_degrees_state_a_temperature_and_spelled_out_megohms_a_resistance():
+    """"5 to 10 degrees" of EGT is a temperature (manuals drop the F or C); "6 to 200 mega-ohms" a resistance."""
+    from fieldkit.answering.evidence import _states
+    from fieldkit.answering.guard import Sources
+
+    def states(text, kind):
+        return any(_states(s.quantities, (kind,)) for s in Sources([text]).statements)
+
+    assert states("EGT should rise 5 to 10 degrees when the band closes.", "temperature")
+    assert states("Resistance from tip to base: between 6 and 200 mega-ohms.", "resistance")
+    assert not states("Torque the nut to 35 N·m.", "temperature")
 
 
 def test_a_manual_s_typo_still_holds_the_term():

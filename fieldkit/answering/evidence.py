@@ -43,7 +43,7 @@ from fieldkit.answering.question import (
 from fieldkit.answering.retrieve import named_documents
 from fieldkit.models.embedder import EMBEDDER_ID
 from fieldkit.text.language import detect_language
-from fieldkit.text.normalize import CJK_RE, content_words, identifiers, mostly_cjk, stems
+from fieldkit.text.normalize import CJK_RE, content_words, identifiers, mostly_cjk, stem
 from fieldkit.text.quantities import UNIT_KINDS
 
 DENSE_FLOOR = 0.30
@@ -220,7 +220,9 @@ def _passage_words(p) -> str:
 def _holds(text: str, aliases: dict[str, str]):
     """A test: does ``text`` mention a term (a compound: each of its parts; or the shop word it was
     spelled out from)?"""
-    words, word_stems, squeezed = set(content_words(text)), stems(text), re.sub(r"\s+", "", text)
+    words, squeezed = set(content_words(text)), re.sub(r"\s+", "", text)
+    words |= {p for w in words if "-" in w or "/" in w for p in re.split(r"[-/]", w) if p}  # "320-grit" mentions grit
+    word_stems = {stem(w) for w in words}
     slips = None  # long words with one letter dropped: "Dampner" is the manual's "damper"
 
     def holds(t: str) -> bool:
@@ -272,4 +274,6 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
 def _states(found, wanted: tuple[str, ...]) -> bool:
     """Do these quantities include a value of a wanted kind ("count": any number)?"""
     kinds = {UNIT_KINDS.get(q.unit, "count") for q in found if not q.label}
+    if "angle" in kinds:  # "5 to 10 degrees": manuals write bare degrees for temperatures too
+        kinds.add("temperature")
     return bool(kinds & set(wanted)) or ("count" in wanted and bool(kinds))

@@ -36,7 +36,8 @@ SHOP_TALK = {
     "mtf": "maintenance test flight", "autos": "autorotations",
     "cpc": "corrosion preventive compound", "cpcs": "corrosion preventive compounds",
     "rh": "relative humidity", "fab": "fabricate", "fabbing": "fabricating", "fabbed": "fabricated",
-    "zap": "discharge", "zaps": "discharges",
+    "zap": "discharge", "zaps": "discharges", "cannon plug": "connector", "cannon plugs": "connectors",
+    "tho": "though",
 }
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
 
@@ -140,8 +141,9 @@ _VERB_BEFORE_OBJECT_RE = re.compile(r"\s+(?:you|it|them|us|me)\b", re.IGNORECASE
 # names of a category a passage names a member of without its name ("what part", "which step").
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
     particular main other different same new old right one two general typical standard current certain
-    first last next second third final initial
-    part parts step steps component components piece pieces difference differences diff stuff thing things""".split())
+    first last next second third final initial else
+    part parts step steps component components piece pieces difference differences diff stuff thing things
+    fix fixes remedy solution""".split())
 
 
 def asked_terms(question: str) -> list[str]:
@@ -155,6 +157,9 @@ def asked_terms(question: str) -> list[str]:
     if _VERB_AFTER_WHAT_RE.match(m.string, m.start(1)):
         return []  # "what makes it a category 3 part": "what" is the subject, and "makes" names nothing
     phrase = re.sub(r"\s+(?:called|named|known as)$", "", m.group(1), flags=re.IGNORECASE)  # "what's that chart called"
+    # An adverb ends the noun phrase; the verb after it names nothing ("what's a top overhaul actually cover")
+    phrase = re.split(r"\s+(?:actually|really|usually|normally|typically|generally|basically|exactly|even|still|just)\b",
+                      phrase, maxsplit=1, flags=re.IGNORECASE)[0]
     if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and re.search(r"\S\s+[a-z]+s$", phrase, re.IGNORECASE):
         phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
     head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
