@@ -151,35 +151,6 @@ def test_a_damaged_vectors_file_is_rebuilt(sample_library, embedder, damage):
     fresh.close()
 
 
-def test_a_stamped_file_is_trusted_only_while_its_stat_is_the_stamped_one(sample_library, embedder):
-    """An open that hashed the FAISS file stamps it, and the next open takes the stamp's word instead of
-    hashing again (the stamp's own time is set a second after the file's, as when written later than
-    the file's last clock tick). A same-size rewrite of one byte, its modification time set back, is
-    not vouched for: it is hashed, found damaged and rebuilt."""
-    from fieldkit.library import vectors
-
-    sample_library.vector_index()
-    path = sample_library.root / f"vectors-{sample_library.generation()}.faiss"
-    sample_library.close()
-    fresh = _open(path.parent, embedder)
-    assert _search(fresh, embedder, "oil drain plug torque") and fresh._vectors.rebuilt == 0
-    fresh.close()
-    stamp, before = path.with_name(f".{path.name}.checked"), os.stat(path)
-    os.utime(stamp, ns=(before.st_ctime_ns + 10**9,) * 2)
-    sha = vectors.recorded(sqlite3.connect(path.parent / "catalog.db"))["sha256"]
-    assert vectors._stamped(path, os.stat(path), sha)
-
-    data = bytearray(path.read_bytes())
-    data[len(data) - 7] ^= 0x10
-    path.write_bytes(bytes(data))
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert os.stat(path).st_size == before.st_size and not vectors._stamped(path, os.stat(path), sha)
-    fresh = _open(path.parent, embedder)
-    assert _search(fresh, embedder, "oil drain plug torque") and fresh._vectors.rebuilt == 1
-    _index_matches_catalog(fresh)
-    fresh.close()
-
-
 def test_a_damaged_vectors_file_via_the_cli_answers_without_a_traceback(sample_library, fieldkit_home):
     sample_library.vector_index()
     path = sample_library.root / f"vectors-{sample_library.generation()}.faiss"

@@ -47,7 +47,7 @@ def _vectors(library, chunks: int) -> HealthCheck:
     if recorded(library.db) is None:
         return HealthCheck("vectors", True, f"{path.name} is not recorded by this catalog (written by an older "
                                             "fieldkit): it is rebuilt from the catalog when first searched")
-    index, why = verified(library.db, path, generation, library.dim, stamp=False, whole=True)
+    index, why = verified(library.db, path, generation, library.dim)
     if index is None:
         return HealthCheck("vectors", False, f"{path} does not index this catalog ({why}): it is not loaded; search "
                                              "rebuilds it from the catalog (or delete it now)")

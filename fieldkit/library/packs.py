@@ -111,9 +111,7 @@ def write_pack(library_root: Path, documents: list[dict], out: Path, name: str, 
     payload: dict[str, Path] = {}
     for path in sorted(p for p in library_root.rglob("*") if p.is_file()):
         rel = path.relative_to(library_root).as_posix()
-        # WAL side files are checkpointed before this; the FAISS file's stamp (.vectors-N.faiss.checked)
-        # speaks of this machine's copy only
-        if not rel.startswith(("catalog.db-", "lock", ".")):
+        if not rel.startswith(("catalog.db-", "lock")):  # WAL side files are checkpointed before this
             payload[f"library/{rel}"] = path
     manuals = []
     for doc in documents:

@@ -12,14 +12,7 @@ generation, vector count and sha256 (so the record travels with ``catalog.db``, 
 file whose record is missing or does not match (an older catalog restored under a newer file, a file
 copied from another library, a truncated or damaged file, one FAISS cannot read) is never loaded: the
 index is rebuilt from the catalog. The file is written under a unique temporary name, fsynced,
-renamed over, and the folder fsynced.
-
-Hashing 150 MB (10^5 chunks) takes a quarter of a second, a fifth of a `fieldkit search` process: a
-file that passed is stamped beside it (``.vectors-<generation>.faiss.checked``: the sha256 it matched
-and the file's device, inode, size, modification and change times), and a file whose stat still
-equals its stamp is not hashed again. Any write to the file, a copy or a rename over it changes
-those (the change time cannot be set back; a stamp from the file's last clock tick is not trusted);
-`fieldkit doctor` always hashes the whole file."""
+renamed over, and the folder fsynced."""
 
 from __future__ import annotations
 
@@ -46,7 +39,6 @@ ENV_APPROX_FROM = "FIELDKIT_APPROX_FROM"
 _READ_BLOCK = 1 << 20
 _CACHE = re.compile(r"vectors-(\d+)\.faiss")
 _TEMP = re.compile(r"\.vectors-\d+\.(\d+)\.[0-9a-f]+\.tmp")
-_STAMP = re.compile(r"\.vectors-(\d+)\.faiss\.checked")
 
 
 class VectorIndex:
@@ -72,7 +64,7 @@ class VectorIndex:
             if self._index is not None and self._generation == generation:
                 return self._index
             path = cache_path(self.root, generation)
-            index, _ = verified(db, path, generation, self.dim, stamp=not self.read_only)
+            index, _ = verified(db, path, generation, self.dim)
             if index is not None and index_kind(index) != kind_for(index.ntotal):
                 index = None  # the threshold moved (FIELDKIT_APPROX_FROM): built again, of the kind it calls for
             if index is None:
@@ -120,7 +112,7 @@ class VectorIndex:
         import sqlite3
 
         path = cache_path(self.root, generation)
-        tmp = _temp_name(path)
+        tmp = self.root / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         digest = hashlib.sha256()
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -136,7 +128,6 @@ class VectorIndex:
                 os.fsync(f.fileno())
             os.replace(tmp, path)
             fsync_dir(self.root)
-            _stamp(path, os.stat(path), digest.hexdigest())
             record = {"file": path.name, "generation": generation, "count": int(index.ntotal),
                       "sha256": digest.hexdigest(), "kind": index_kind(index)}
             with db.conn:  # only while the catalog is still at that generation
@@ -231,12 +222,11 @@ def recorded(db) -> dict | None:
         return None
 
 
-def verified(db, path: Path, generation: int, dim: int, stamp: bool = True, whole: bool = False):
+def verified(db, path: Path, generation: int, dim: int):
     """(index, "") when ``path`` is the file the catalog ``db`` recorded for ``generation``, bytes and all;
-    else (None, why not). Never raises for a bad file. The file is checked (streamed through sha256,
-    unless its stamp vouches for it, module docstring) before FAISS reads a byte of it, then read (or
-    mapped: ``_read``) from the same open file, with no second copy of it in memory. ``stamp``: stamp a
-    file that passed; ``whole``: hash it even when its stamp vouches for it."""
+    else (None, why not). Never raises for a bad file. The file is checked (streamed through sha256)
+    before FAISS reads a byte of it, then read (or mapped: ``_read``) from the same open file, with no
+    second copy of it in memory."""
     import faiss
 
     if not path.is_file():
@@ -246,16 +236,12 @@ def verified(db, path: Path, generation: int, dim: int, stamp: bool = True, whol
         return None, "not the file this catalog recorded"
     try:
         with path.open("rb") as f:
-            status = os.fstat(f.fileno())
-            if whole or not _stamped(path, status, record["sha256"]):
-                digest = hashlib.sha256()
-                while block := f.read(_READ_BLOCK):
-                    digest.update(block)
-                if digest.hexdigest() != record["sha256"]:
-                    return None, "its checksum differs from the one this catalog recorded"
-                if stamp:
-                    _stamp(path, status, record["sha256"])
-                f.seek(0)
+            digest = hashlib.sha256()
+            while block := f.read(_READ_BLOCK):
+                digest.update(block)
+            if digest.hexdigest() != record["sha256"]:
+                return None, "its checksum differs from the one this catalog recorded"
+            f.seek(0)
             try:
                 index = _read(f, record.get("kind", "flat"))
             except (RuntimeError, ValueError) as exc:
@@ -267,42 +253,6 @@ def verified(db, path: Path, generation: int, dim: int, stamp: bool = True, whol
     if record.get("kind", "flat") != index_kind(index):
         return None, f"a {index_kind(index)} index, the catalog recorded {record.get('kind', 'flat')}"
     return tuned(index), ""
-
-
-def _identity(status: os.stat_result) -> list[int]:
-    return [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
-
-
-def _stamp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.checked")
-
-
-def _stamped(path: Path, status: os.stat_result, sha256: str) -> bool:
-    """The file (``status``: its stat, taken on the open file) is the one that matched ``sha256``. As git
-    does for its index, a stamp written in the same clock tick as the file's last change vouches for
-    nothing (file times are coarse: a change in that tick would leave them as they were)."""
-    stamp_path = _stamp_path(path)
-    try:
-        written = stamp_path.stat().st_mtime_ns
-        stamp = json.loads(stamp_path.read_text())
-    except (OSError, ValueError):
-        return False
-    return (isinstance(stamp, dict) and stamp.get("sha256") == sha256 and stamp.get("file") == _identity(status)
-            and written > status.st_ctime_ns)
-
-
-def _stamp(path: Path, status: os.stat_result, sha256: str) -> None:
-    """Remember that the file of ``status`` matched ``sha256`` (best effort: a read-only folder keeps hashing)."""
-    tmp = _temp_name(path)
-    try:
-        tmp.write_text(json.dumps({"sha256": sha256, "file": _identity(status)}))
-        os.replace(tmp, _stamp_path(path))
-    except OSError:
-        tmp.unlink(missing_ok=True)
-
-
-def _temp_name(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
 def _read(f, kind: str):
@@ -339,8 +289,7 @@ class _snapshot:
 def _remove_stale(root: Path, generation: int) -> None:
     """Cache files of older generations, and temporary files of processes that died writing one."""
     for path in root.iterdir():
-        cache = _CACHE.fullmatch(path.name) or _STAMP.fullmatch(path.name)
-        temp = _TEMP.fullmatch(path.name)
+        cache, temp = _CACHE.fullmatch(path.name), _TEMP.fullmatch(path.name)
         if (cache and int(cache[1]) < generation) or (temp and not _alive(int(temp[1]))):
             path.unlink(missing_ok=True)
 
