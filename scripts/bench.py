@@ -405,12 +405,16 @@ def tui_times(engine, questions, runs: int, home: str) -> dict:
 
 
 def translation_times(engine, questions, runs: int, tmp: Path) -> dict:
-    """What `ask --lang es` adds to `ask`: translating the answer's words, warnings and quotes with a
-    pack at the dimensions of a real Argos pack (Transformer base, 32k vocabulary, int8: about 95 MB)
-    with random weights, built here. Random weights never emit an end of sentence, so every sentence
-    decodes to the length cap (1.5 times the longest input): an upper bound of what a real pack costs."""
+    """What `ask --lang es` adds to `ask`, as the CLI and the TUI do it: the answer's warnings and quotes
+    translated in the background while the model writes (``translating_beside``), then the model's words
+    (``translate_answer``); each question asked without and with translation, alternating, the pack's
+    memory of translated sentences cleared before each. The pack has the dimensions of a real Argos
+    pack (Transformer base, 32k vocabulary, int8: about 95 MB) with random weights, built here; its
+    SentencePiece model is trained on general English words (pieces a word reported). Random weights
+    never emit an end of sentence, so every sentence decodes to the length cap (1.5 times the batch's
+    longest): an upper bound of what a real pack costs."""
     from fieldkit.answering.events import Done
-    from fieldkit.answering.translation import translate_answer
+    from fieldkit.answering.translation import translate_answer, translating_beside
     from fieldkit.translate import packs
     from fieldkit.translate.translator import Translator
 
@@ -419,21 +423,34 @@ def translation_times(engine, questions, runs: int, tmp: Path) -> dict:
 
     packs.install(build_pack(tmp / "en_es-base.argosmodel", realistic=True))
     start = time.perf_counter()
-    Translator.for_pair("en", "es")
+    translator = Translator.for_pair("en", "es")
     load = time.perf_counter() - start
-    asks, adds = [], []
+    asks, translated, alone, pieces, words = [], [], [], 0, 0
     for _ in range(runs):
         for q in questions:
             start = time.perf_counter()
             answer = [e for e in engine.answer(q, log=False) if isinstance(e, Done)][0].answer
             asks.append(time.perf_counter() - start)
+            translator.forget()
             start = time.perf_counter()
+            events = translating_beside(engine.answer(q, log=False), "es")
+            answer = [e for e in events if isinstance(e, Done)][0].answer
             translate_answer(answer, "es")
-            adds.append(time.perf_counter() - start)
+            translated.append(time.perf_counter() - start)
+            translator.forget()
+            start = time.perf_counter()
+            translate_answer(answer, "es")  # all of it after the answer, nothing in the background
+            alone.append(time.perf_counter() - start)
+            for text in (answer.generated, *(c.text for c in answer.warnings), *(q.text for q in answer.quotes)):
+                pieces, words = pieces + len(translator.tokenizer.encode(text)), words + len(text.split())
+    adds = [t - a for t, a in zip(translated, asks)]
     return {"translation_pack_load_s": round(load, 2),
+            "translation_source_pieces_per_word": round(pieces / max(words, 1), 2),
             "ask_ms_median_for_translation": round(statistics.median(asks) * 1000, 1),
+            "ask_translated_ms_median": round(statistics.median(translated) * 1000, 1),
             "translation_adds_ms_median": round(statistics.median(adds) * 1000, 1),
-            "translation_adds_ratio_median": round(statistics.median(a / b for a, b in zip(adds, asks)), 2)}
+            "translation_adds_ratio_median": round(statistics.median(a / b for a, b in zip(adds, asks)), 2),
+            "translation_after_the_answer_ms_median": round(statistics.median(alone) * 1000, 1)}
 
 
 def photo_times(engine, runs: int, tmp: Path) -> dict:

@@ -203,3 +203,36 @@ def test_translate_a_cited_page_for_reading(sample_library, fieldkit_home, built
     missing = run_cli("translate", "--to", "es", "--doc", "fk200-gpu-maintenance.pdf", "--page", "99",
                       env_home=fieldkit_home)
     assert missing.returncode == 5 and "has no page 99" in missing.stderr
+
+
+def test_the_quotes_are_translated_while_the_model_writes_and_equal_a_translation_made_after(
+        sample_library, embedder, fieldkit_home, built_pack):
+    """`ask --lang` hands the warnings and quotes to the pack as soon as they are known (before the
+    model writes); the answer's translation then takes them from the pack's memory, and they are what
+    translating them after the answer gives."""
+    import threading
+
+    from fieldkit.answering.engine import Engine
+    from fieldkit.answering.events import Citations, Done
+    from fieldkit.answering.translation import translate_answer, translating_beside
+    from fieldkit.translate import packs
+    from fieldkit.translate.translator import Translator
+
+    packs.install(built_pack)
+    translator = Translator.for_pair("en", "es")
+    translator.forget()
+    engine = Engine(library=sample_library, embedder=embedder)
+    seen = []
+    for event in translating_beside(engine.answer("What torque for the oil drain plug?", generate=False, log=False), "es"):
+        seen.append(event)
+        if isinstance(event, Citations):
+            for thread in [t for t in threading.enumerate() if t.name == "fieldkit-translate"]:
+                thread.join()
+            remembered = dict(translator._memory)
+    answer = [e for e in seen if isinstance(e, Done)][0].answer
+    quoted = {q.text for q in answer.quotes}
+    assert quoted and all(any(s in text for s in remembered) for text in quoted)
+    beside = translate_answer(answer, "es")
+    translator.forget()
+    assert translate_answer(answer, "es") == beside
+    assert list(translating_beside(iter(seen), "en")) == seen  # the manuals' own language: nothing to do

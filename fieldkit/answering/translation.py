@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fieldkit.answering.events import REFUSAL, Answer
+from fieldkit.answering.events import REFUSAL, Answer, Citations, WarningFound
+from fieldkit.errors import FieldkitError
 from fieldkit.translate import packs
 
 MANUAL_LANGUAGE = "en"
@@ -69,3 +70,22 @@ def translate_answer(answer: Answer, lang: str) -> dict:
         "engine": translator.engine,
         "untranslated": list(dict.fromkeys(s for t in done for s in t.untranslated)),
     }
+
+
+def translating_beside(events, lang: str | None):
+    """An answer's events as they come; the manual's words it shows (its warnings and quotes, known
+    before the model writes: the Citations event) are translated into ``lang`` in the background
+    meanwhile, so `translate_answer` is left with the model's own words. (Its sentences handed over
+    as the model writes them gained nothing on 2 cores: the model keeps both busy.)"""
+    warnings = []
+    for event in events:
+        if isinstance(event, WarningFound):
+            warnings.append(event.callout.text)
+        elif isinstance(event, Citations) and lang and lang != MANUAL_LANGUAGE:
+            try:
+                from fieldkit.translate.translator import Translator
+
+                Translator.for_pair(MANUAL_LANGUAGE, lang).prefetch([*warnings, *(q.text for q in event.quotes)])
+            except FieldkitError:
+                pass  # no pack (or a broken one): said when the translation is asked for
+        yield event

@@ -18,6 +18,7 @@ from fieldkit.translate.protect import split_keyword, survived
 
 CITATION_RE = re.compile(r"^\s*\[[^\]]*\]\s*$")
 MAX_TOKENS = 200  # a longer sentence is cut for decoding; the output is bounded at 1.5 times the longest input
+MEMORY = 4096  # sentences a loaded pack remembers translating (a warning repeats across answers)
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Translation:
 
 
 class Translator:
-    """One pack's model, loaded once; thread-safe (one translation at a time)."""
+    """One pack's model, loaded once; thread-safe (one translation at a time, the lock held by
+    ``_translated``)."""
 
     def __init__(self, pack: packs.LanguagePack):
         try:
@@ -38,12 +40,15 @@ class Translator:
             raise UsageError("translation needs ctranslate2 and sentencepiece: `make install` installs them") from None
         self.pack = pack
         try:
-            self.model = ctranslate2.Translator(str(pack.model_dir), device="cpu", inter_threads=1, intra_threads=0)
+            # One thread: on 2 cores an answer's warnings and quotes took 381 ms on one, 643 ms with
+            # CTranslate2's default and 735 ms on two (a Transformer-base pack, scripts/bench.py)
+            self.model = ctranslate2.Translator(str(pack.model_dir), device="cpu", inter_threads=1, intra_threads=1)
             self.tokenizer = packs.argos_package().Package(pack.path).tokenizer
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"language pack {pack.code} at {pack.path} cannot be loaded ({exc}): "
                              f"reinstall it with `fieldkit lang install FILE.argosmodel`") from None
         self.lock = threading.Lock()
+        self._memory: dict[str, str] = {}  # sentence -> its translation, oldest first
         self.engine = f"argos {pack.code} {pack.version} (ctranslate2)".replace("  ", " ")
 
     @classmethod
@@ -62,8 +67,7 @@ class Translator:
         """Each text translated sentence by sentence, line breaks kept; every sentence of all of them in
         one batch (a repeated sentence once)."""
         plans = [[self._plan(line) for line in text.split("\n")] for text in texts]
-        todo = list(dict.fromkeys(body for plan in plans for line in plan for _, _, body in line if body))
-        done = dict(zip(todo, self._batch(todo)))
+        done = self._translated(list(dict.fromkeys(body for plan in plans for line in plan for _, _, body in line if body)))
         results = []
         for text, plan in zip(texts, plans):
             out_lines, untranslated = [], []
@@ -82,6 +86,34 @@ class Translator:
             results.append(Translation(text, "\n".join(out_lines), tuple(untranslated), self.engine))
         return results
 
+    def prefetch(self, texts: list[str]) -> threading.Thread:
+        """Translate ``texts`` in the background (the manual's words an answer shows, known before the
+        model writes): a `translate_many` that meets them finds them done, or waits for them."""
+        def run() -> None:
+            try:
+                self.translate_many(texts)
+            except Exception:  # noqa: BLE001 - said where the answer's translation is asked for, not here
+                pass
+
+        thread = threading.Thread(target=run, daemon=True, name="fieldkit-translate")
+        thread.start()
+        return thread
+
+    def _translated(self, sentences: list[str]) -> dict[str, str]:
+        """Each sentence's translation: remembered, or translated now with the others in one batch."""
+        with self.lock:
+            todo = [s for s in sentences if s not in self._memory]
+            self._memory.update(zip(todo, self._batch(todo)))
+            found = {s: self._memory[s] for s in sentences}
+            for old in list(self._memory)[: max(0, len(self._memory) - MEMORY)]:
+                del self._memory[old]
+        return found
+
+    def forget(self) -> None:
+        """Remember no translation (benchmarks time translating from nothing)."""
+        with self.lock:
+            self._memory.clear()
+
     @staticmethod
     def _plan(line: str) -> list[tuple[str, str, str]]:
         """(sentence, callout keyword kept as is, what to translate) for each sentence of a line; a
@@ -96,10 +128,9 @@ class Translator:
         batch = [self.tokenizer.encode(s)[:MAX_TOKENS] for s in sentences]
         prefix = [[self.pack.target_prefix]] * len(batch) if self.pack.target_prefix else None
         longest = max(len(tokens) for tokens in batch)
-        with self.lock:
-            results = self.model.translate_batch(batch, target_prefix=prefix, beam_size=1, max_batch_size=32,
-                                                 max_decoding_length=int(1.5 * longest) + 8,
-                                                 no_repeat_ngram_size=4, replace_unknowns=True)
+        results = self.model.translate_batch(batch, target_prefix=prefix, beam_size=1, max_batch_size=32,
+                                             max_decoding_length=int(1.5 * longest) + 8,
+                                             no_repeat_ngram_size=4, replace_unknowns=True)
         out = []
         for result in results:
             pieces = result.hypotheses[0]

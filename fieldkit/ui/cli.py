@@ -187,6 +187,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
     Every answer is logged in the library (see `fieldkit log export`)."""
     from fieldkit.answering.events import Done
     from fieldkit.answering.session import Session
+    from fieldkit.answering.translation import translating_beside
 
     if not question and not batch and not image:
         raise UsageError("give a QUESTION, --image PHOTO or --batch FILE")
@@ -203,7 +204,7 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
             for item in items:
                 item_lang, search = in_manual_language(item["question"], lang, engine.embedder.multilingual)
                 events = engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to)
-                done = [e for e in events if isinstance(e, Done)][0]
+                done = [e for e in translating_beside(events, item_lang) if isinstance(e, Done)][0]
                 out = answer_json(done.answer)
                 if item_lang:
                     out = {**out, "question": item["question"], **translated(done.answer, item_lang, search),
@@ -213,7 +214,8 @@ def ask(question, k, doc, applies_to, model, as_json, batch, session_name, read_
                 _print_json(out)
             return
         question_lang, search = in_manual_language(question, lang, engine.embedder.multilingual)
-        answer = render_answer(engine.answer(search.text, k=k, doc=doc, session=session, applies_to=applies_to))
+        answer = render_answer(translating_beside(engine.answer(search.text, k=k, doc=doc, session=session,
+                                                                applies_to=applies_to), question_lang))
         if question_lang and answer is not None:
             print_translation(translated(answer, question_lang, search))
     finally:

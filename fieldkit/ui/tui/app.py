@@ -216,9 +216,9 @@ class FieldkitApp(App):
 
     @work(thread=True, group="answer")
     def run_answer(self, question: str, ask_id: int, cancel: threading.Event, photo: str | None = None) -> None:
-        if self.lang != "en" and question:  # read in the manual's language where a pack for it is installed
-            from fieldkit.answering.translation import question_for_search
+        from fieldkit.answering.translation import question_for_search, translating_beside
 
+        if self.lang != "en" and question:  # read in the manual's language where a pack for it is installed
             question = question_for_search(question, self.lang, self.engine.embedder.multilingual).text
         try:
             reading = self.engine.read_photo(photo) if photo else None  # OCR: slow, so here
@@ -227,7 +227,7 @@ class FieldkitApp(App):
             return
         stream = self.engine.answer(question, session=self.session, generate=self.generate, log=self.log_answers,
                                     cancel=cancel, photo=reading)
-        for event in stream:
+        for event in translating_beside(stream, self.lang):  # its quotes translated while the model writes
             self.post_message(EngineEvent(ask_id, event))
         if self.session is not None and self.save_session:
             self.session.save()
