@@ -161,6 +161,9 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("whats a hot section really include?", ["section"]),  # an adverb ends the phrase: "include" is a verb
     ("gauge has the red line - what else goes on the glass?", []),  # "else" names no thing
     ("seal keeps weeping after replacement - whats the fix?", []),  # the manual names the fix, not "fix"
+    ("whats meant by a major alteration?", []),  # "meant" asks what a term means
+    ("what corrosion damage turned up on the last inspection?", ["damage"]),  # a past tense ends the phrase
+    ("rebuilding a starter - what parts info goes on the tag?", []),  # "info" is a category
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms

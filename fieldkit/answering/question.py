@@ -87,7 +87,8 @@ ASKING_WORDS = frozenset(
     keep kept put able allow allowed there's theres isn't isnt can't cant don't dont won't wont i've ive i'll
     we're were you're youre it's its that's thats should shall must might may would could will way enough
     far fast soon quick quickly high low big small hot cold usually typically exactly roughly approximately
-    about around least most less more many much long often time times tolerance tolerances range ranges""".split()
+    about around least most less more many much long often time times tolerance tolerances range ranges
+    meant besides""".split()
 )
 
 
@@ -143,7 +144,7 @@ QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort
     particular main other different same new old right one two general typical standard current certain
     first last next second third final initial else
     part parts step steps component components piece pieces difference differences diff stuff thing things
-    fix fixes remedy solution""".split())
+    fix fixes remedy solution info information details""".split())
 
 
 def asked_terms(question: str) -> list[str]:
@@ -157,9 +158,11 @@ def asked_terms(question: str) -> list[str]:
     if _VERB_AFTER_WHAT_RE.match(m.string, m.start(1)):
         return []  # "what makes it a category 3 part": "what" is the subject, and "makes" names nothing
     phrase = re.sub(r"\s+(?:called|named|known as)$", "", m.group(1), flags=re.IGNORECASE)  # "what's that chart called"
-    # An adverb ends the noun phrase; the verb after it names nothing ("what's a top overhaul actually cover")
+    # An adverb ends the noun phrase; the verb after it names nothing ("what's a top overhaul actually cover"),
+    # nor does a past tense after it ("what packing defects showed up")
     phrase = re.split(r"\s+(?:actually|really|usually|normally|typically|generally|basically|exactly|even|still|just)\b",
                       phrase, maxsplit=1, flags=re.IGNORECASE)[0]
+    phrase = re.sub(r"(\S)\s+[a-z]{3,}ed(?:\s+(?:up|out|off|in|on|down))?$", r"\1", phrase, flags=re.IGNORECASE)
     if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and re.search(r"\S\s+[a-z]+s$", phrase, re.IGNORECASE):
         phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
     head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
