@@ -72,6 +72,8 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("what's the shelf life once the can's opened?") == ("time",)
     assert wanted_values("biggest patch allowed on a radome?")[0] == "length"
     assert wanted_values("realistically whats the smallest defect UT picks up?") == ()  # a size or a ply count
+    assert wanted_values("torque and TOT normal but N2 droops - where do i look?") == ()  # a place, not a torque
+    assert wanted_values("why does the voltage drop at idle?") == ()  # a cause
     from fieldkit.answering.evidence import _states
     from fieldkit.text.quantities import quantities
 

@@ -313,10 +313,16 @@ CJK_WANTED_VALUE_RES = (
 )
 
 
+_FIRST_ASKING_RE = re.compile(r"\b(what|which|how|where|why|when)\b", re.IGNORECASE)
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
     question = _WHATS_RE.sub("what", question)
+    first = _FIRST_ASKING_RE.search(question)
+    if first and first.group(1).lower() in ("where", "why"):
+        return ()  # "torque normal but N2 bleeds off - where do i look?": a place or a cause is asked for
     kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(question)]
     named = _named_unit_kinds(question)
     if named:  # "how many lbs", "in deg F": a value in that unit, not just any number
