@@ -441,7 +441,7 @@ def translation_times(engine, questions, runs: int, tmp: Path) -> dict:
             start = time.perf_counter()
             translate_answer(answer, "es")  # all of it after the answer, nothing in the background
             alone.append(time.perf_counter() - start)
-            for text in (answer.generated, *(c.text for c in answer.warnings), *(q.text for q in answer.quotes)):
+            for text in (answer.generated, *(c.text for c in answer.warnings), *(quote.text for quote in answer.quotes)):
                 pieces, words = pieces + len(translator.tokenizer.encode(text)), words + len(text.split())
     adds = [t - a for t, a in zip(translated, asks)]
     return {"translation_pack_load_s": round(load, 2),

@@ -162,7 +162,8 @@ def asked_terms(question: str) -> list[str]:
     # nor does a past tense after it ("what packing defects showed up")
     phrase = re.split(r"\s+(?:actually|really|usually|normally|typically|generally|basically|exactly|even|still|just)\b",
                       phrase, maxsplit=1, flags=re.IGNORECASE)[0]
-    phrase = re.sub(r"(\S)\s+[a-z]{3,}ed(?:\s+(?:up|out|off|in|on|down))?$", r"\1", phrase, flags=re.IGNORECASE)
+    phrase = re.sub(r"(\S)\s+[a-z]{2,}[a-df-z]ed(?:\s+(?:up|out|off|in|on|down))?$", r"\1", phrase,
+                    flags=re.IGNORECASE)  # not "speed", "bleed"
     if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and re.search(r"\S\s+[a-z]+s$", phrase, re.IGNORECASE):
         phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
     head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
