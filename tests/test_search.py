@@ -80,6 +80,7 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert _states(quantities("The inverter puts out 400 Hz ± 7 Hz."), ("frequency",))
     assert not _states(quantities("The inverter puts out 115 V."), ("frequency",))
     assert _states(quantities("Co-pilot's same as pilot's within 2°."), ("temperature", "angle"))
+    assert _states(quantities("Tap testing is unreliable past three plies."), ("length",))  # a laminate's thickness
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"

@@ -104,7 +104,7 @@ UNIT_KINDS = {unit: kind for kind, units in {
     "time": "h min s ms day week month year cycle flight·hour",
     "voltage": "V kV mV", "current": "A mA kA", "charge": "Ah", "resistance": "Ω mΩ kΩ MΩ",
     "speed": "rpm kt mph km/h ft/min", "percent": "%",
-    "weight": "lb oz kg g mg N", "length": "in ft yd mi NM mm cm m km µm mil",
+    "weight": "lb oz kg g mg N", "length": "in ft yd mi NM mm cm m km µm mil ply",
     "volume": "gal qt pt L mL cc fl·oz", "angle": "°", "frequency": "Hz kHz MHz",
 }.items() for unit in units.split()}
 # Single letters are units only as written (case matters: "5 A" amps, "a." a list item).
