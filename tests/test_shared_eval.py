@@ -119,12 +119,12 @@ EVAL = Path(__file__).resolve().parent / "eval"
     ("validation-19.jsonl", 5, 16, 0.82),  # 3/34, 20/26, 0.90
     ("validation-20.jsonl", 3, 11, 0.85),  # 1/34, 15/26, 0.94
     ("validation-21.jsonl", 2, 18, 0.88),  # 0/34, 22/26, 0.97
-    ("validation-22.jsonl", 7, 13, 0.75),  # 5/34, 16/26, 0.83
+    ("validation-22.jsonl", 7, 13, 0.75),  # 4/34, 16/26, 0.83
     ("validation-23.jsonl", 2, 19, 0.80),  # 0/34, 23/26, 0.88
     ("validation-24.jsonl", 4, 21, 0.90),  # 2/34, 23/26, 1.00
     ("validation-25.jsonl", 4, 21, 0.82),  # 2/34, 24/26, 0.91
     ("validation-26.jsonl", 2, 12, 0.70),  # 0/34, 15/26, 0.77
-    ("validation-27.jsonl", 4, 16, 0.85),  # 2/34, 19/26, 0.94
+    ("validation-27.jsonl", 3, 16, 0.85),  # 1/34, 19/26, 0.94
     ("validation-28.jsonl", 5, 19, 0.85),  # 3/34, 22/26, 0.94
     ("validation-29.jsonl", 3, 15, 0.82),  # 1/34, 18/26, 0.91
 ])
