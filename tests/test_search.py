@@ -81,6 +81,8 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert not _states(quantities("The inverter puts out 115 V."), ("frequency",))
     assert _states(quantities("Co-pilot's same as pilot's within 2°."), ("temperature", "angle"))
     assert _states(quantities("Tap testing is unreliable past three plies."), ("length",))  # a laminate's thickness
+    assert _states(quantities("A 1/rev vertical is felt at about 6.5 cps."), ("frequency",))  # cycles per second
+    assert wanted_values("whats the deadline to send the copy in?") == ("time",)
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"

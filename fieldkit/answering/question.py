@@ -174,7 +174,7 @@ def asked_terms(question: str) -> list[str]:
 # words ("8-1/2 x 11 inches").
 QUANTITY_NAMES = frozenset("""torque pressure temperature voltage current resistance frequency speed rpm weight
     length size depth thickness diameter width height volume capacity interval time rate percent reading
-    readings""".split())
+    readings deadline""".split())
 
 
 CONTRACTION_ENDS = frozenset(["re", "ve", "ll"])  # "we're" -> "we", "re"
@@ -228,7 +228,7 @@ WANTED_VALUE_RES = (
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
                         r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:hours|hrs|minutes|days|weeks|months|years|cycles)\b"
                         r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|shelf life|service life"
-                        r"|retirement time|overhaul time|pot life)\b",
+                        r"|retirement time|overhaul time|pot life|deadline)\b",
                         re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),

@@ -77,7 +77,7 @@ _UNITS = {
     "V": "volts|volt|vdc|vac|v.d.c.|v.a.c.", "kV": "kv|kilovolts|kilovolt", "mV": "mv|millivolts|millivolt",
     "A": "amps|amp|amperes|ampere", "mA": "ma|milliamps|milliamperes|milliamp", "kA": "ka|kiloamps",
     "Ah": "ah|amp-hours|ampere-hours|amp hours|ampere hours|a-h",
-    "W": "watts|watt", "kW": "kw|kilowatts|kilowatt", "kVA": "kva", "Hz": "hz|hertz", "kHz": "khz", "MHz": "mhz",
+    "W": "watts|watt", "kW": "kw|kilowatts|kilowatt", "kVA": "kva", "Hz": "hz|hertz|cps|c.p.s.", "kHz": "khz", "MHz": "mhz",
     "Ω": "ω|ohm|ohms", "mΩ": "mω|milliohm|milliohms|milli-ohm|milli-ohms", "kΩ": "kω|kilohm|kilohms|kilo-ohm|kilo-ohms|kilo ohms",
     "MΩ": "megohm|megohms|meg-ohms|megaohm|megaohms|mega-ohm|mega-ohms|mega ohms", "µF": "µf|uf|microfarad|microfarads",
     "h": "hours|hour|hrs|hr|hr.|hrs.", "min": "minutes|minute|mins|min|min.", "s": "seconds|second|secs|sec|sec.",
