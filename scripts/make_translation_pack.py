@@ -22,20 +22,14 @@ Check the output voltage at no load. WARNING: Hot oil can cause burns. Install t
 Apriete el tapón de drenaje. Retire el filtro de aceite. Compruebe la tensión de salida.""".split("\n")
 
 
-def english_words(count: int = 60000) -> list[str]:
-    """General English, not the manuals: wordninja's word list (most frequent first, lower case), each
-    word repeated by its rank as in running text (Zipf), so common words become whole pieces; the
-    commoner ones also Capitalized and in CAPITALS (sentence starts, headings, callouts)."""
-    import gzip
-    import os
+def english_text(count: int = 60000) -> list[str]:
+    """General English, not the manuals: the most frequent ``count`` words of the list fieldkit ranks
+    words by (lower case), each repeated by its rank as in running text (Zipf), so common words become
+    whole pieces; the commoner ones also Capitalized and in CAPITALS (sentence starts, headings, callouts)."""
+    from fieldkit.answering.question import english_words
 
-    import wordninja
-
-    path = os.path.join(os.path.dirname(os.path.abspath(wordninja.__file__)), "wordninja", "wordninja_words.txt.gz")
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        words = [w.strip() for _, w in zip(range(count), fh) if w.strip()]
     out = []
-    for rank, word in enumerate(words, 1):
+    for rank, word in enumerate(english_words()[:count], 1):
         times = max(1, 3000 // rank)
         out += [word] * times
         if rank <= 20000:
@@ -50,7 +44,7 @@ def train_sentencepiece(folder: Path, vocab_size: int = 120, realistic: bool = F
     import sentencepiece as spm
 
     if realistic:
-        words = english_words()
+        words = english_text()
         lines = iter([" ".join(words[i:i + 40]) for i in range(0, len(words), 40)] + SENTENCES)
     else:
         lines = iter(((" ".join(SENTENCES) + " ") * 20).split(". "))

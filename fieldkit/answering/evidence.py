@@ -221,7 +221,7 @@ def _holds(text: str, aliases: dict[str, str]):
     """A test: does ``text`` mention a term (a compound: each of its parts; or the shop word it was
     spelled out from)?"""
     words, squeezed = set(content_words(text)), re.sub(r"\s+", "", text)
-    words |= {p for w in words if "-" in w or "/" in w for p in re.split(r"[-/]", w) if p}  # "320-grit" mentions grit
+    words |= {p for w in words for p in _parts(w)}  # "320-grit" mentions grit
     word_stems = {stem(w) for w in words}
     slips = None  # long words with one letter dropped: "Dampner" is the manual's "damper"
 
@@ -231,7 +231,7 @@ def _holds(text: str, aliases: dict[str, str]):
             return t in squeezed
         if mentions(t, word_stems, words) or (t in aliases and mentions(aliases[t], word_stems, words)):
             return True
-        parts = [p for p in re.split(r"[-/]", t) if p]
+        parts = _parts(t)
         if len(parts) > 1 and all(mentions(p, word_stems, words) for p in parts):
             return True
         if len(t) < MIN_SLIP_LENGTH or not t.isalpha():
@@ -241,6 +241,11 @@ def _holds(text: str, aliases: dict[str, str]):
         return t in slips or any(_drop(t, i) in words for i in range(len(t)))
 
     return holds
+
+
+def _parts(word: str) -> list[str]:
+    """The parts of a compound written with a hyphen or slash ("320-grit", "copilot/observer")."""
+    return [p for p in re.split(r"[-/]", word) if p] if "-" in word or "/" in word else [word]
 
 
 def _drop(word: str, i: int) -> str:

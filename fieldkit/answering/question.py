@@ -186,9 +186,8 @@ def content_words_of(question: str) -> list[str]:
     return [w.strip("'") for piece in content_words(question) for w in piece.split("/") if w.strip("'")]
 
 
-@lru_cache(maxsize=1)
-def _english_ranks() -> dict[str, int]:
-    """Rank of each word in general English use, from wordninja's word list (most frequent first)."""
+def english_words() -> list[str]:
+    """General English words, most frequent first: wordninja's word list."""
     import gzip
     import os
 
@@ -196,7 +195,13 @@ def _english_ranks() -> dict[str, int]:
 
     path = os.path.join(os.path.dirname(os.path.abspath(wordninja.__file__)), "wordninja", "wordninja_words.txt.gz")
     with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return {w.strip(): i + 1 for i, w in enumerate(fh) if w.strip()}
+        return [w.strip() for w in fh if w.strip()]
+
+
+@lru_cache(maxsize=1)
+def _english_ranks() -> dict[str, int]:
+    """Rank of each word in general English use (1 = most frequent)."""
+    return {w: rank for rank, w in enumerate(english_words(), 1)}
 
 
 def is_english_word(word: str) -> bool:

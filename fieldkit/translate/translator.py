@@ -105,8 +105,8 @@ class Translator:
             todo = [s for s in sentences if s not in self._memory]
             self._memory.update(zip(todo, self._batch(todo)))
             found = {s: self._memory[s] for s in sentences}
-            for old in list(self._memory)[: max(0, len(self._memory) - MEMORY)]:
-                del self._memory[old]
+            while len(self._memory) > MEMORY:  # the oldest go first
+                del self._memory[next(iter(self._memory))]
         return found
 
     def forget(self) -> None:
