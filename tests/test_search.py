@@ -83,6 +83,15 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert _states(quantities("Tap testing is unreliable past three plies."), ("length",))  # a laminate's thickness
     assert _states(quantities("A 1/rev vertical is felt at about 6.5 cps."), ("frequency",))  # cycles per second
     assert wanted_values("whats the deadline to send the copy in?") == ("time",)
+    # a unit named after a comma asks for its kind; a question opening with a limit, or asking how much,
+    # of something no kind names wants some number; "how much of the part" may be answered in words
+    assert wanted_values("max time allowed for the slide to inflate, in seconds?") == ("time",)
+    assert wanted_values("gap between etch and bond primer, hours?") == ("time",)
+    assert wanted_values("hot bonder ramp rate, deg F per min?") == ("temperature",)
+    assert wanted_values("max hysteresis allowed when testing an altimeter?") == ("count",)
+    assert wanted_values("how much cg shift before it has to be reweighed?") == ("count",)
+    assert wanted_values("after curing, how much of the part do i have to NDI?") == ()
+    assert wanted_values("what's the max torque?") == ("torque",)  # the kind named, not any number
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"

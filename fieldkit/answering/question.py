@@ -231,7 +231,8 @@ WANTED_VALUE_RES = (
     ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
-                        r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:hours|hrs|minutes|days|weeks|months|years|cycles)\b"
+                        r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
+                        r"|,\s*(?:" + _TIME_UNITS + r")\s*\??\s*$"
                         r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|shelf life|service life"
                         r"|retirement time|overhaul time|pot life|deadline)\b",
                         re.I)),
@@ -264,7 +265,12 @@ _ALSO_WANTED = {"speed": ("percent", "time"), "length": ("percent",)}
 # "whats", typed without its apostrophe: the patterns above read it as "what".
 _WHATS_RE = re.compile(r"\bwhats\b", re.IGNORECASE)
 # Where a question names the unit it wants its value in: "how many lbs", "in deg F", "max gallons".
-_UNIT_ASKED_RE = re.compile(r"\b(?:how many|in|max|maximum|min|minimum|what)\s+", re.IGNORECASE)
+# A unit after a comma or dash names it too: "cure ramp rate, deg F per min?".
+_UNIT_ASKED_RE = re.compile(r"(?:\b(?:how many|in|max|maximum|min|minimum|what)|[,-])\s+", re.IGNORECASE)
+# A question opening with a limit, or asking an amount, of something no pattern reads ("max hysteresis
+# allowed when testing an altimeter?", "how much cg shift before ..."): some number is wanted. Not "how
+# much of the part": a share a manual may say in words ("the entire area").
+_ANY_VALUE_RE = re.compile(r"^\W*(?:max|maximum|min|minimum)\b|\bhow much\b(?! of\b)", re.IGNORECASE)
 _HOW_MANY_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
 # Unit words that are as often something else ("in", "min", "bar", "foot", "mil-spec", "to what
 # degree", "second"), and time words (the time patterns above read those): not read as asked units.
@@ -334,4 +340,6 @@ def wanted_values(question: str) -> tuple[str, ...]:
     if named:  # "how many lbs", "in deg F": a value in that unit, not just any number
         kinds = [k for k in kinds if k != "count" or not _HOW_MANY_RE.search(question)] + named
     kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
+    if not kinds and _ANY_VALUE_RE.search(question):
+        kinds = ["count"]
     return tuple(dict.fromkeys(kinds))
