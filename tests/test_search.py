@@ -92,6 +92,9 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("how much cg shift before it has to be reweighed?") == ("count",)
     assert wanted_values("after curing, how much of the part do i have to NDI?") == ()
     assert wanted_values("what's the max torque?") == ("torque",)  # the kind named, not any number
+    assert wanted_values("whats the max oversize allowed on the barrels?") == ("count",)
+    assert wanted_values("allowed tolerance between the altimeter and the encoder?") == ("count",)
+    assert wanted_values("whats the full cycle on the inspection program, hrs and months?") == ("time",)
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"

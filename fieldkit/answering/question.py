@@ -232,7 +232,7 @@ WANTED_VALUE_RES = (
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
                         r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
-                        r"|,\s*(?:" + _TIME_UNITS + r")\s*\??\s*$"
+                        r"|,\s*(?:" + _TIME_UNITS + r")(?:\s*(?:and|or|&|/)\s*(?:" + _TIME_UNITS + r"))?\s*\??\s*$"
                         r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|shelf life|service life"
                         r"|retirement time|overhaul time|pot life|deadline)\b",
                         re.I)),
@@ -270,7 +270,7 @@ _UNIT_ASKED_RE = re.compile(r"(?:\b(?:how many|in|max|maximum|min|minimum|what)|
 # A question opening with a limit, or asking an amount, of something no pattern reads ("max hysteresis
 # allowed when testing an altimeter?", "how much cg shift before ..."): some number is wanted. Not "how
 # much of the part": a share a manual may say in words ("the entire area").
-_ANY_VALUE_RE = re.compile(r"^\W*(?:max|maximum|min|minimum)\b|\bhow much\b(?! of\b)", re.IGNORECASE)
+_ANY_VALUE_RE = re.compile(r"^\W*(?:what(?:'s|s| is)?\s+(?:the\s+|a\s+)?)?(?:max|maximum|min|minimum)\b|\bhow much\b(?! of\b)|\btolerances?\b", re.IGNORECASE)
 _HOW_MANY_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
 # Unit words that are as often something else ("in", "min", "bar", "foot", "mil-spec", "to what
 # degree", "second"), and time words (the time patterns above read those): not read as asked units.
