@@ -75,6 +75,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("what's the max rpm drop on the mag check?", "mag"),  # a check this cart does not have
     ("how many kA can the battery put out on a start?", "current"),  # "24 V" is a number, not a current
     ("how many lbs of grease go in the wheel bearings?", "weight"),  # the grease is named, no amount
+    ("max wobble allowed on the cooling fan blades?", "count"),  # a limit is a number: the fan has none
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -90,6 +91,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("when does the fan belt need replacing?", "cracked or glazed"),
     ("what kind of battery is in the cart?", "24 V lead-acid"),
     ("which grease for the main wheel bearings?", "MIL-PRF-81322"),
+    ("can I reuse the blind fasteners on the wheel well fairing?", "must be replaced, not reused"),
 ])
 def test_answerable_questions_are_answered(xr7, question, expected):
     answer = _answer(xr7, question)
