@@ -166,6 +166,9 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     ("whats meant by a major alteration?", []),  # "meant" asks what a term means
     ("what corrosion damage turned up on the last inspection?", ["damage"]),  # a past tense ends the phrase
     ("rebuilding a starter - what parts info goes on the tag?", []),  # "info" is a category
+    ("compass is sluggish, whats likely causing it", []),  # "what" is the subject of "is causing"
+    ("what bearing is used on the shaft?", ["bearing"]),  # an -ing noun not followed by an object
+    ("what page has the corrosion procedure?", []),  # the citation gives the page
 ])
 def test_the_thing_a_question_asks_for(question, asked):
     from fieldkit.answering.question import asked_terms

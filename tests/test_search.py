@@ -101,6 +101,7 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert with_shop_talk_spelled_out("what CPC on the racks", keep=False) == "what corrosion preventive compound on the racks"
     assert with_shop_talk_spelled_out("fabbing a bracket", keep=False) == "fabricating a bracket"
     assert with_shop_talk_spelled_out("what RH for the layup room", keep=False) == "what relative humidity for the layup room"
+    assert with_shop_talk_spelled_out("flash point of TT-I-735?", keep=False) == "flash point of TT-I-735?"  # a spec
 
 
 def test_bare_numbers_that_name_an_aircraft():

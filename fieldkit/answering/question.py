@@ -39,7 +39,9 @@ SHOP_TALK = {
     "zap": "discharge", "zaps": "discharges", "cannon plug": "connector", "cannon plugs": "connectors",
     "tho": "though",
 }
-SHOP_TALK_RE = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])", re.IGNORECASE)
+# Not inside a hyphenated identifier: "TT-I-735" is a spec, not total time.
+SHOP_TALK_RE = re.compile(r"(?<![\w/])(?<!\w-)(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])(?!-\w)",
+                          re.IGNORECASE)
 
 
 def with_shop_talk_spelled_out(question: str, keep: bool = True) -> str:
@@ -136,6 +138,8 @@ _ASKED_RE = re.compile(
 # "counts as a"): a verb whose subject is "what", not a thing named.
 _VERB_AFTER_WHAT_RE = re.compile(r"[a-z]+s(?=\s+(?:it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me"
                                  r"|as)\b)", re.IGNORECASE)
+# An object after the phrase: its last word, ending in -ing, is a verb ("what's causing it").
+_OBJECT_RE = re.compile(r"\s+(?:it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me)\b", re.IGNORECASE)
 # An object pronoun after the phrase: its last word, ending in -s, is the verb ("what drop tells you").
 _VERB_BEFORE_OBJECT_RE = re.compile(r"\s+(?:you|it|them|us|me)\b", re.IGNORECASE)
 # Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
@@ -144,7 +148,7 @@ QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort
     particular main other different same new old right one two general typical standard current certain
     first last next second third final initial else
     part parts step steps component components piece pieces difference differences diff stuff thing things
-    fix fixes remedy solution info information details""".split())
+    fix fixes remedy solution info information details process page pages""".split())
 
 
 def asked_terms(question: str) -> list[str]:
@@ -164,6 +168,8 @@ def asked_terms(question: str) -> list[str]:
                       phrase, maxsplit=1, flags=re.IGNORECASE)[0]
     phrase = re.sub(r"(\S)\s+[a-z]{2,}[a-df-z]ed(?:\s+(?:up|out|off|in|on|down))?$", r"\1", phrase,
                     flags=re.IGNORECASE)  # not "speed", "bleed"
+    if re.search(r"(?:^|\s)[a-z]{3,}ing$", phrase, re.IGNORECASE) and _OBJECT_RE.match(m.string, m.end(1)):
+        return []  # "whats usually causing that": "what" is the subject of "is causing"
     if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and re.search(r"\S\s+[a-z]+s$", phrase, re.IGNORECASE):
         phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
     head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
