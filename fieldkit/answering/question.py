@@ -136,10 +136,10 @@ _ASKED_RE = re.compile(
     r"|by|while|and|or|come|comes|until)\b|\s*[?,.;:]|\s+-|\s*$)", re.IGNORECASE)
 # One word straight after "what", ending in -s and followed by an object ("makes it", "causes the",
 # "counts as a"): a verb whose subject is "what", not a thing named.
-_VERB_AFTER_WHAT_RE = re.compile(r"[a-z]+s(?=\s+(?:it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me"
-                                 r"|as)\b)", re.IGNORECASE)
+_OBJECT_WORDS = "it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me"
+_VERB_AFTER_WHAT_RE = re.compile(r"[a-z]+s(?=\s+(?:" + _OBJECT_WORDS + r"|as)\b)", re.IGNORECASE)
 # An object after the phrase: its last word, ending in -ing, is a verb ("what's causing it").
-_OBJECT_RE = re.compile(r"\s+(?:it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me)\b", re.IGNORECASE)
+_OBJECT_RE = re.compile(r"\s+(?:" + _OBJECT_WORDS + r")\b", re.IGNORECASE)
 # An object pronoun after the phrase: its last word, ending in -s, is the verb ("what drop tells you").
 _VERB_BEFORE_OBJECT_RE = re.compile(r"\s+(?:you|it|them|us|me)\b", re.IGNORECASE)
 # Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
@@ -273,10 +273,11 @@ _WHATS_RE = re.compile(r"\bwhats\b", re.IGNORECASE)
 # Where a question names the unit it wants its value in: "how many lbs", "in deg F", "max gallons".
 # A unit after a comma or dash names it too: "cure ramp rate, deg F per min?".
 _UNIT_ASKED_RE = re.compile(r"(?:\b(?:how many|in|max|maximum|min|minimum|what)|[,-])\s+", re.IGNORECASE)
-# A question opening with a limit, or asking an amount, of something no pattern reads ("max hysteresis
-# allowed when testing an altimeter?", "how much cg shift before ..."): some number is wanted. Not "how
-# much of the part": a share a manual may say in words ("the entire area").
-_ANY_VALUE_RE = re.compile(r"^\W*(?:what(?:'s|s| is)?\s+(?:the\s+|a\s+)?)?(?:max|maximum|min|minimum)\b|\bhow much\b(?! of\b)|\btolerances?\b", re.IGNORECASE)
+# A question opening with a limit ("max hysteresis allowed when testing an altimeter?", "what's the max
+# oversize"), asking an amount ("how much cg shift before ...") or a tolerance of something no pattern
+# reads: some number is wanted. Not "how much of the part": a share a manual may say in words.
+_ANY_VALUE_RE = re.compile(r"^\W*(?:what(?:'s|s| is)?\s+(?:the\s+|a\s+)?)?(?:max|maximum|min|minimum)\b"
+                           r"|\bhow much\b(?! of\b)|\btolerances?\b", re.IGNORECASE)
 _HOW_MANY_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
 # Unit words that are as often something else ("in", "min", "bar", "foot", "mil-spec", "to what
 # degree", "second"), and time words (the time patterns above read those): not read as asked units.
