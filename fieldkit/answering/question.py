@@ -142,6 +142,14 @@ _VERB_AFTER_WHAT_RE = re.compile(r"[a-z]+s(?=\s+(?:" + _OBJECT_WORDS + r"|as)\b)
 _OBJECT_RE = re.compile(r"\s+(?:" + _OBJECT_WORDS + r")\b", re.IGNORECASE)
 # An object pronoun after the phrase: its last word, ending in -s, is the verb ("what drop tells you").
 _VERB_BEFORE_OBJECT_RE = re.compile(r"\s+(?:you|it|them|us|me)\b", re.IGNORECASE)
+_S_END_RE = re.compile(r"\S\s+[a-z]+s$", re.IGNORECASE)
+_ING_END_RE = re.compile(r"(?:^|\s)[a-z]{3,}ing$", re.IGNORECASE)
+_NAMED_END_RE = re.compile(r"\s+(?:called|named|known as)$", re.IGNORECASE)
+# An adverb ends the noun phrase; the verb after it names nothing ("what's a top overhaul actually
+# cover"), nor does a past tense after it ("what packing defects showed up"; not "speed", "bleed").
+_ADVERB_RE = re.compile(r"\s+(?:actually|really|usually|normally|typically|generally|basically|exactly|even|still|just)\b",
+                        re.IGNORECASE)
+_PAST_TENSE_END_RE = re.compile(r"(\S)\s+[a-z]{2,}[a-df-z]ed(?:\s+(?:up|out|off|in|on|down))?$", re.IGNORECASE)
 # Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
 # names of a category a passage names a member of without its name ("what part", "which step").
 QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
@@ -161,16 +169,12 @@ def asked_terms(question: str) -> list[str]:
         return []
     if _VERB_AFTER_WHAT_RE.match(m.string, m.start(1)):
         return []  # "what makes it a category 3 part": "what" is the subject, and "makes" names nothing
-    phrase = re.sub(r"\s+(?:called|named|known as)$", "", m.group(1), flags=re.IGNORECASE)  # "what's that chart called"
-    # An adverb ends the noun phrase; the verb after it names nothing ("what's a top overhaul actually cover"),
-    # nor does a past tense after it ("what packing defects showed up")
-    phrase = re.split(r"\s+(?:actually|really|usually|normally|typically|generally|basically|exactly|even|still|just)\b",
-                      phrase, maxsplit=1, flags=re.IGNORECASE)[0]
-    phrase = re.sub(r"(\S)\s+[a-z]{2,}[a-df-z]ed(?:\s+(?:up|out|off|in|on|down))?$", r"\1", phrase,
-                    flags=re.IGNORECASE)  # not "speed", "bleed"
-    if re.search(r"(?:^|\s)[a-z]{3,}ing$", phrase, re.IGNORECASE) and _OBJECT_RE.match(m.string, m.end(1)):
+    phrase = _NAMED_END_RE.sub("", m.group(1))  # "what's that chart called"
+    phrase = _ADVERB_RE.split(phrase, maxsplit=1)[0]
+    phrase = _PAST_TENSE_END_RE.sub(r"\1", phrase)
+    if _ING_END_RE.search(phrase) and _OBJECT_RE.match(m.string, m.end(1)):
         return []  # "whats usually causing that": "what" is the subject of "is causing"
-    if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and re.search(r"\S\s+[a-z]+s$", phrase, re.IGNORECASE):
+    if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and _S_END_RE.search(phrase):
         phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
     head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
     return [t for t in head if t not in QUALIFIERS and not (t.endswith("est") and len(t) > 5)]
