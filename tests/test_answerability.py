@@ -76,6 +76,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("how many kA can the battery put out on a start?", "current"),  # "24 V" is a number, not a current
     ("how many lbs of grease go in the wheel bearings?", "weight"),  # the grease is named, no amount
     ("max wobble allowed on the cooling fan blades?", "count"),  # a limit is a number: the fan has none
+    ("cooling fan blade wobble limit?", "count"),  # a limit named last wants a number too
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -92,6 +93,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("what kind of battery is in the cart?", "24 V lead-acid"),
     ("which grease for the main wheel bearings?", "MIL-PRF-81322"),
     ("can I reuse the blind fasteners on the wheel well fairing?", "must be replaced, not reused"),
+    ("starter cool down limit after the 3rd failed start?", "30 minutes"),  # a limit the CAUTION states
 ])
 def test_answerable_questions_are_answered(xr7, question, expected):
     answer = _answer(xr7, question)

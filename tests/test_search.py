@@ -95,6 +95,16 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("whats the max oversize allowed on the barrels?") == ("count",)
     assert wanted_values("allowed tolerance between the altimeter and the encoder?") == ("count",)
     assert wanted_values("whats the full cycle on the inspection program, hrs and months?") == ("time",)
+    # a limit or rate named anywhere wants a number, unless the question asks a yes/no or who, or the
+    # word is a unit after a number ("20 min light") or part of a name ("time-limits program")
+    assert wanted_values("tail skid shoe wear limit?") == ("count",)
+    assert wanted_values("spark plug gap spec for the apu") == ("count",)
+    assert wanted_values("strobe flash rate, flashes per minute?") == ("count",)
+    assert wanted_values("oh58 pitot leak check, allowable leak per min") == ("count",)
+    assert wanted_values("does 'overhauled to new limits' mean new parts?") == ()
+    assert wanted_values("20 min fuel light came on early, what do i check") == ()
+    assert wanted_values("who sets up the time-limits program?") == ()
+    assert wanted_values("what tests does the material need at minimum?") == ()
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"

@@ -282,6 +282,13 @@ _UNIT_ASKED_RE = re.compile(r"(?:\b(?:how many|in|max|maximum|min|minimum|what)|
 # reads: some number is wanted. Not "how much of the part": a share a manual may say in words.
 _ANY_VALUE_RE = re.compile(r"^\W*(?:what(?:'s|s| is)?\s+(?:the\s+|a\s+)?)?(?:max|maximum|min|minimum)\b"
                            r"|\bhow much\b(?! of\b)|\btolerances?\b", re.IGNORECASE)
+# A limit or rate named anywhere in a question that asks no yes/no or who ("oh58 skid shoe wear
+# limit?", "igniter plug gap spec", "flash rate, flashes per min?") wants a number too; "20 min fuel
+# light", "time-limits program" and "at minimum" name no value asked for.
+_LIMIT_WORD_RE = re.compile(r"(?<!\d)(?<!\d\s)(?<!-)\b(?:max|maximum|min|minimum|limits?|allowable|rate|gap|values?)\b"
+                            r"|\bper (?:min|minute|sec|second|hour|hr|gal|gallon|inch|in|ft|foot)\b", re.IGNORECASE)
+_NOT_A_VALUE_RE = re.compile(r"\b(?:does|do|did|are|can|could|should|would|who|means?)\b|(?<!what )\bis\b"
+                             r"|\bat (?:a )?(?:minimum|maximum)\b", re.IGNORECASE)
 _HOW_MANY_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
 # Unit words that are as often something else ("in", "min", "bar", "foot", "mil-spec", "to what
 # degree", "second"), and time words (the time patterns above read those): not read as asked units.
@@ -351,6 +358,7 @@ def wanted_values(question: str) -> tuple[str, ...]:
     if named:  # "how many lbs", "in deg F": a value in that unit, not just any number
         kinds = [k for k in kinds if k != "count" or not _HOW_MANY_RE.search(question)] + named
     kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
-    if not kinds and _ANY_VALUE_RE.search(question):
+    if not kinds and (_ANY_VALUE_RE.search(question)
+                      or _LIMIT_WORD_RE.search(question) and not _NOT_A_VALUE_RE.search(question)):
         kinds = ["count"]
     return tuple(dict.fromkeys(kinds))
