@@ -36,6 +36,7 @@ MOTOR = "Starter limits: 3 starts with 1 minute off between starts, then 30 minu
 MIXED = "The drain plug is torqued after the oil filter. Lug nuts are torqued to 110 N·m in a star pattern."
 OIL_STEPS = ("WARNING: Let the engine cool for at least 15 minutes before you remove the drain plug.\n"
              "(2) Remove the drain plug (item 3) and let the oil drain for 10 minutes.")
+STROKES = "Accumulator gage reads below the green arc and less than four strokes are available at 14 psi."
 ROPE = "Proof load the sling at 1½ times the rated load."
 ULTRASONIC = ("10.1.4.3 A disadvantage of the ultrasonic method is that it misses small voids and "
               "delaminations, the ultrasonic method cannot tell them apart.")
@@ -111,7 +112,11 @@ CASES = [
     ("decimal-diameter", "Use safety wire of 0.032 inch diameter.", FRACTIONS, "", "ok"),
     ("decimal-diameter-wrong", "Use safety wire of 0.32 inch diameter.", FRACTIONS, "", "removed"),
     # -- number words -----------------------------------------------------------------------------
-    ("five-hours-digits", "Let the barometer stabilize for 5 hours after a temperature change.", WORDS, "", "ok"),
+    # a number written in digits is shown as the manual writes it: "5" is not a whole token of "five"
+    ("five-hours-digits", "Let the barometer stabilize for 5 hours after a temperature change.", WORDS, "", "removed"),
+    ("four-strokes-digits", "Less than 4 strokes are available at the gage.", STROKES, "", "removed"),
+    ("four-strokes-word", "Less than four strokes are available at the gage.", STROKES, "", "ok"),
+    ("four-not-in-14", "Less than 4 strokes are available at 14 psi.", STROKES, "", "removed"),
     ("three-hours-word", "Let the barometer stabilize for three hours after a temperature change.", WORDS, "", "removed"),
     ("three-inches-word", "Leave three inches of clearance.", FRACTIONS, "", "removed"),
     ("ten-degrees-word", "Let the barometer stabilize after a temperature change of more than ten °F.", WORDS, "", "ok"),

@@ -138,6 +138,16 @@ def _subject(sentence: str, q: Quantity, others: list[Quantity], question: str) 
 _FILLER_STEMS = frozenset(stem(w) for w in FILLER)
 
 
+_NUMERAL_RE = re.compile(r"[\d.,/½¼¾⅛⅜⅝⅞]*\d[\d.,/½¼¾⅛⅜⅝⅞]*|[½¼¾⅛⅜⅝⅞]")
+
+
+def _in_words(q: Quantity, text: str) -> bool:
+    """Was ``q`` (read from the plain form of ``text``) written in words ("five hours")? Its first
+    numeral is then not in ``text`` as written."""
+    lead = _NUMERAL_RE.search(q.text)
+    return bool(lead) and not re.search(r"(?<![\d.,/])" + re.escape(lead.group(0).rstrip(".,")) + r"(?![\d/]|[.,]\d)", text)
+
+
 def _unit_stems(q: Quantity) -> set[str]:
     return set(_stems(re.sub(r"^[\d\s.,/½¼¾⅛⅜⅝⅞-]+", "", q.text)))
 
@@ -147,11 +157,15 @@ def unsupported(sentence: str, sources: Sources | str, question: str = "") -> li
     any cited sentence or row, and numbers stated only about something else."""
     sources = sources if isinstance(sources, Sources) else Sources([sources])
     problems: list[str] = []
+    written = sentence
     sentence = plain(sentence)
     found = quantities(sentence)
     values = [q for q in found if not q.label]
     for q in found:
-        stating = [u for u in sources.statements if any(q.same(s) for s in u.quantities)]
+        # A number written in digits is shown as the manual writes it: "4 strokes" is not a whole
+        # token of "four strokes", though the two are the same number.
+        stating = [u for u in sources.statements if any(
+            q.same(s) and (_in_words(s, u.text) <= _in_words(q, written)) for s in u.quantities)]
         if not stating:
             problems.append(q.text)
             continue
