@@ -146,38 +146,6 @@ def test_only_elliptical_questions_are_follow_ups(question, follow_up):
     assert is_follow_up(question) is follow_up
 
 
-@pytest.mark.parametrize("question,asked", [
-    ("which grease do we use on the girt bar latches?", ["grease"]),
-    ("topping off the hydraulic reservoir - which hydraulic fluid spec?", ["spec"]),
-    ("what's the wear limit on the latch?", ["wear"]),  # "limit" only says a value is wanted
-    ("what's the most common kind of damage on radomes?", []),  # a qualifier, not a thing
-    ("what paper size do the continuation sheets have to be?", []),  # a value: read by its kind
-    ("how often do i check the battery?", []),
-    ("what are the first things to do before the test flight?", []),  # an ordinal says which, not what
-    ("no idea which aircraft it goes on, how do i log it?", []),  # "which" inside a clause asks nothing
-    ("fluid check - which hydraulic fluid goes in?", ["fluid"]),
-    ("fabricating a part under 43-18 - what makes it a category 3 part?", []),  # "what" does the making
-    ("what counts as a major repair?", []),
-    ("what grease it takes?", ["grease"]),  # a noun followed by an object is still the thing asked for
-    ("bat sw off - what loadmeter drop tells you the battery is charged?", ["drop"]),  # "tells" is the verb
-    ("the chart of wear limits in the overhaul manual - whats that chart called?", ["chart"]),  # not "called"
-    ("engine wont light off, what ignition stuff do i check", []),  # "stuff" names no thing
-    ("whats a hot section really include?", ["section"]),  # an adverb ends the phrase: "include" is a verb
-    ("gauge has the red line - what else goes on the glass?", []),  # "else" names no thing
-    ("seal keeps weeping after replacement - whats the fix?", []),  # the manual names the fix, not "fix"
-    ("whats meant by a major alteration?", []),  # "meant" asks what a term means
-    ("what corrosion damage turned up on the last inspection?", ["damage"]),  # a past tense ends the phrase
-    ("rebuilding a starter - what parts info goes on the tag?", []),  # "info" is a category
-    ("compass is sluggish, whats likely causing it", []),  # "what" is the subject of "is causing"
-    ("what bearing is used on the shaft?", ["bearing"]),  # an -ing noun not followed by an object
-    ("what page has the corrosion procedure?", []),  # the citation gives the page
-])
-def test_the_thing_a_question_asks_for(question, asked):
-    from fieldkit.answering.question import asked_terms
-
-    assert asked_terms(question) == asked
-
-
 def test_a_hyphenated_word_holds_its_parts():
     from fieldkit.answering.evidence import _holds
 

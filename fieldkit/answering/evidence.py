@@ -32,7 +32,6 @@ from dataclasses import dataclass, field, replace
 
 from fieldkit.answering.guard import Sources
 from fieldkit.answering.question import (
-    asked_terms,
     asks_for_figure,
     key_terms,
     mentions,
@@ -75,7 +74,6 @@ class Signals:
     # stating a value of a wanted kind, 0 if none does)
     passages: tuple[tuple[float, float], ...] = ()
     callout_share: float = 0.0  # best weighted share of the key terms one WARNING/CAUTION holds
-    unasked: tuple[str, ...] = ()  # words naming the thing asked for ("which grease") no close passage holds
     terms: dict = field(default_factory=dict)  # key term -> weight
 
 
@@ -121,10 +119,8 @@ def signals(library, question: str, passages) -> Signals:
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
-    asked = asked_terms(question)
-    unasked = tuple(t for t in asked if not any(h(t) for h in holders))
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
-                   passages=facts, callout_share=round(callout, 3), terms=weights, unasked=unasked)
+                   passages=facts, callout_share=round(callout, 3), terms=weights)
 
 
 def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
@@ -142,13 +138,6 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
         if s.unknown_terms:
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}"
         return True, f"no passage close to the question mentions {', '.join(s.missing_terms)}"
-    # "Which grease ...?": a passage that names no grease cannot say which one, however much of the
-    # rest of the question it holds (values asked for are read by their kind, below). Requiring also
-    # that a sentence names the grease with the question's heaviest terms ("... for the wheel bearings")
-    # was built and removed: on the sets written after it, it refused 4 unanswerable questions for 6
-    # answerable ones ("what address do i mail the 337 to": the manual gives the address, not the word).
-    if s.unasked and not s.wanted:
-        return True, f"no passage close to the question mentions {', '.join(s.unasked)}"
     # The value asked for must be stated, next to a key term, by a passage that is about the question.
     if s.wanted and not any(stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min)):
         reason = f"no passage close to the question gives its {' or '.join(s.wanted)}"

@@ -124,69 +124,6 @@ def key_terms(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-# "which grease do we use", "what's the wear limit on", "which hydraulic fluid spec?": the words between
-# "what"/"which" and the word that starts the rest of the question name the thing asked for. Not an
-# article: "what tool puts the charge on" asks what puts it, and "puts" names nothing.
-_ASKED_RE = re.compile(
-    r"(?:^|[-,.;:?!(]\s*|\b(?:and|or|but|so|then|also)\s+)"  # at the start of a clause: not "no idea which one"
-    r"(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:(?:the|a|an|kinds? of|types? of|sorts? of)\s+)*"
-    r"((?:[a-z0-9/&'-]+\s+){0,3}?[a-z0-9/&'-]+)"
-    r"(?=\s+(?:for|on|of|in|into|to|does|do|did|should|shall|must|goes|go|is|are|was|were|am|can|could|would|will"
-    r"|at|from|per|when|after|before|between|with|we|i|you|they|it|has|have|need|needs|get|gets|if|that|under"
-    r"|by|while|and|or|come|comes|until)\b|\s*[?,.;:]|\s+-|\s*$)", re.IGNORECASE)
-# One word straight after "what", ending in -s and followed by an object ("makes it", "causes the",
-# "counts as a"): a verb whose subject is "what", not a thing named.
-_OBJECT_WORDS = "it|its|the|a|an|this|that|these|those|them|my|our|your|his|her|us|me"
-_VERB_AFTER_WHAT_RE = re.compile(r"[a-z]+s(?=\s+(?:" + _OBJECT_WORDS + r"|as)\b)", re.IGNORECASE)
-# An object after the phrase: its last word, ending in -ing, is a verb ("what's causing it").
-_OBJECT_RE = re.compile(r"\s+(?:" + _OBJECT_WORDS + r")\b", re.IGNORECASE)
-# An object pronoun after the phrase: its last word, ending in -s, is the verb ("what drop tells you").
-_VERB_BEFORE_OBJECT_RE = re.compile(r"\s+(?:you|it|them|us|me)\b", re.IGNORECASE)
-_S_END_RE = re.compile(r"\S\s+[a-z]+s$", re.IGNORECASE)
-_ING_END_RE = re.compile(r"(?:^|\s)[a-z]{3,}ing$", re.IGNORECASE)
-_NAMED_END_RE = re.compile(r"\s+(?:called|named|known as)$", re.IGNORECASE)
-# An adverb ends the noun phrase; the verb after it names nothing ("what's a top overhaul actually
-# cover"), nor does a past tense after it ("what packing defects showed up"; not "speed", "bleed").
-_ADVERB_RE = re.compile(r"\s+(?:actually|really|usually|normally|typically|generally|basically|exactly|even|still|just)\b",
-                        re.IGNORECASE)
-_PAST_TENSE_END_RE = re.compile(r"(\S)\s+[a-z]{2,}[a-df-z]ed(?:\s+(?:up|out|off|in|on|down))?$", re.IGNORECASE)
-# Words that say which one or how sure, not what ("the actual speed", "the most common kind"), and
-# names of a category a passage names a member of without its name ("what part", "which step").
-QUALIFIERS = frozenset("""actual absolute common hard kind kinds type types sort best real exact specific usual
-    particular main other different same new old right one two general typical standard current certain
-    first last next second third final initial else
-    part parts step steps component components piece pieces difference differences diff stuff thing things
-    fix fixes remedy solution info information details process page pages""".split())
-
-
-def asked_terms(question: str) -> list[str]:
-    """The key term naming the thing a "what ..."/"which ..." question asks for: the head (last word)
-    of the phrase after it ("which hydraulic fluid spec" -> spec); [] when that is a qualifier or a
-    category ("the most common kind", "what extra step"), when the phrase names a quantity (a value,
-    read by its kind), and for other questions."""
-    m = _ASKED_RE.search(with_shop_talk_spelled_out(question, keep=False))
-    if not m or set(re.findall(r"[a-z]+", m.group(1).lower())) & QUANTITY_NAMES:
-        return []
-    if _VERB_AFTER_WHAT_RE.match(m.string, m.start(1)):
-        return []  # "what makes it a category 3 part": "what" is the subject, and "makes" names nothing
-    phrase = _NAMED_END_RE.sub("", m.group(1))  # "what's that chart called"
-    phrase = _ADVERB_RE.split(phrase, maxsplit=1)[0]
-    phrase = _PAST_TENSE_END_RE.sub(r"\1", phrase)
-    if _ING_END_RE.search(phrase) and _OBJECT_RE.match(m.string, m.end(1)):
-        return []  # "whats usually causing that": "what" is the subject of "is causing"
-    if _VERB_BEFORE_OBJECT_RE.match(m.string, m.end(1)) and _S_END_RE.search(phrase):
-        phrase = phrase.rsplit(None, 1)[0]  # "what loadmeter drop tells you": the drop is asked for
-    head = key_terms(phrase)[-1:]  # an English noun phrase's head is its last word: "grit paper"
-    return [t for t in head if t not in QUALIFIERS and not (t.endswith("est") and len(t) > 5)]
-
-
-# Names of a measured quantity: "what paper size" asks for a value, which a passage may state in any
-# words ("8-1/2 x 11 inches").
-QUANTITY_NAMES = frozenset("""torque pressure temperature voltage current resistance frequency speed rpm weight
-    length size depth thickness diameter width height volume capacity interval time rate percent reading
-    readings deadline""".split())
-
-
 CONTRACTION_ENDS = frozenset(["re", "ve", "ll"])  # "we're" -> "we", "re"
 
 
