@@ -41,6 +41,8 @@ Torque the hydraulic pump mounting bolts to 25 N·m.
 ## 4-2. COOLING FAN
 
 Inspect the cooling fan blades for nicks. Replace the fan belt when it is cracked or glazed.
+## 4-3. GOVERNOR
+Set the governor RPM dial to 2150 before the load test.
 """
 
 
@@ -94,6 +96,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("which grease for the main wheel bearings?", "MIL-PRF-81322"),
     ("can I reuse the blind fasteners on the wheel well fairing?", "must be replaced, not reused"),
     ("starter cool down limit after the 3rd failed start?", "30 minutes"),  # a limit the CAUTION states
+    ("what rpm do i set the governor dial to?", "2150"),  # the unit named before a bare number
 ])
 def test_answerable_questions_are_answered(xr7, question, expected):
     answer = _answer(xr7, question)

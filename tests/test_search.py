@@ -105,6 +105,11 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("20 min fuel light came on early, what do i check") == ()
     assert wanted_values("who sets up the time-limits program?") == ()
     assert wanted_values("what tests does the material need at minimum?") == ()
+    from fieldkit.answering.question import unit_kinds_named
+
+    assert unit_kinds_named("(2) RPM dial to 662") == {"speed"}  # a unit named before a bare number
+    assert unit_kinds_named("Set the pump to 3000 psi.") == {"pressure"}
+    assert unit_kinds_named("Mix 2 parts in a bucket for 1 min.") == set()  # "in", "min": not read
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"

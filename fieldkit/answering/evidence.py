@@ -36,6 +36,7 @@ from fieldkit.answering.question import (
     key_terms,
     mentions,
     shop_words,
+    unit_kinds_named,
     wanted_values,
     with_shop_talk_spelled_out,
 )
@@ -262,7 +263,13 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
     context = passage.section.split(" > ")[-1]
     texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
     return max((_share(weights, s.text + " " + context, aliases) for s in Sources(texts).statements
-                if _states(s.quantities, wanted)), default=0.0)
+                if _states(s.quantities, wanted) or _names_unit_of(s, wanted)), default=0.0)
+
+
+def _names_unit_of(statement, wanted: tuple[str, ...]) -> bool:
+    """A bare number under a unit the sentence or row names apart from it ("RPM dial to 662")."""
+    return any(not q.label and not q.unit for q in statement.quantities) and bool(
+        unit_kinds_named(statement.text) & set(wanted))
 
 
 def _states(found, wanted: tuple[str, ...]) -> bool:

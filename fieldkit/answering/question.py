@@ -267,6 +267,17 @@ def _named_unit_kinds(question: str) -> list[str]:
     return kinds
 
 
+def unit_kinds_named(text: str) -> set[str]:
+    """Kinds of the unit words ``text`` names, with a number or not: a manual's "RPM dial to 662"
+    names its unit apart from a bare number. Words as often something else ("in", "min", "bar") are
+    not read; nor are names of a quantity ("torque"): read so, they let 11 unanswerable questions be
+    answered for 1 answerable one."""
+    from fieldkit.text.quantities import UNIT_FORMS, UNIT_KINDS
+
+    forms = {re.sub(r"\s+", " ", (m.group(1) or m.group(2)).lower()) for m in _unit_word_re().finditer(text)}
+    return {UNIT_KINDS[UNIT_FORMS[f]] for f in forms - _NOT_ASKED_UNITS if UNIT_KINDS.get(UNIT_FORMS.get(f, ""))}
+
+
 def _skip_space(text: str, pos: int) -> int:
     return pos + len(text[pos:]) - len(text[pos:].lstrip())
 
