@@ -79,6 +79,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("how many lbs of grease go in the wheel bearings?", "weight"),  # the grease is named, no amount
     ("max wobble allowed on the cooling fan blades?", "count"),  # a limit is a number: the fan has none
     ("cooling fan blade wobble limit?", "count"),  # a limit named last wants a number too
+    ("whats intergranular corrosion on the main wheel", "intergranular"),  # a term no manual uses is not defined
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -97,6 +98,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("can I reuse the blind fasteners on the wheel well fairing?", "must be replaced, not reused"),
     ("starter cool down limit after the 3rd failed start?", "30 minutes"),  # a limit the CAUTION states
     ("what rpm do i set the governor dial to?", "2150"),  # the unit named before a bare number
+    ("whats glazed mean", "cracked or glazed"),  # a term a passage holds is defined there, however short
 ])
 def test_answerable_questions_are_answered(xr7, question, expected):
     answer = _answer(xr7, question)

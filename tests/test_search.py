@@ -105,7 +105,12 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("20 min fuel light came on early, what do i check") == ()
     assert wanted_values("who sets up the time-limits program?") == ()
     assert wanted_values("what tests does the material need at minimum?") == ()
-    from fieldkit.answering.question import unit_kinds_named
+    from fieldkit.answering.question import defined_term, unit_kinds_named
+
+    assert defined_term("whats filiform corrosion, how do i spot it") == "filiform corrosion"
+    assert defined_term("what does b-stage mean on a prepreg") == "b-stage"
+    assert defined_term("define critical humidity") == "critical humidity"
+    assert defined_term("whats the torque on the bolts?") is None  # a value asked for, not a definition
 
     assert unit_kinds_named("(2) RPM dial to 662") == {"speed"}  # a unit named before a bare number
     assert unit_kinds_named("Set the pump to 3000 psi.") == {"pressure"}

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from fieldkit.answering.guard import Sources
 from fieldkit.answering.question import (
     asks_for_figure,
+    defined_term,
     key_terms,
     mentions,
     shop_words,
@@ -76,6 +77,7 @@ class Signals:
     passages: tuple[tuple[float, float], ...] = ()
     callout_share: float = 0.0  # best weighted share of the key terms one WARNING/CAUTION holds
     terms: dict = field(default_factory=dict)  # key term -> weight
+    defines: tuple[str, ...] = ()  # the key terms of the term a "what is X / what does X mean" asks to define
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,10 @@ def signals(library, question: str, passages) -> Signals:
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
+    term = defined_term(question)
+    defines = tuple(t for t in key_terms(term) if t in weights) if term else ()
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
-                   passages=facts, callout_share=round(callout, 3), terms=weights)
+                   passages=facts, callout_share=round(callout, 3), terms=weights, defines=defines)
 
 
 def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
@@ -135,6 +139,10 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
         return False, ""
     if s.callout_share >= max(coverage_min, value_coverage_min):
         return False, ""  # a WARNING or CAUTION is about it: never refused
+    # "whats filiform corrosion": a term no manual uses is not defined by them.
+    undefined = [t for t in s.defines if t in s.unknown_terms]
+    if undefined:
+        return True, f"the loaded manuals never mention {', '.join(undefined)}"
     if s.coverage < coverage_min:
         if s.unknown_terms:
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}"
@@ -145,7 +153,9 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
         if s.unknown_terms:
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}; {reason}"
         return True, reason + (f" (the closest do not mention {', '.join(s.missing_terms[:3])})" if s.missing_terms else "")
-    if s.floor and s.top_dense < dense_floor:
+    # A term the best close passage holds in full is defined there, however short the question
+    # ("whats hygroscopic mean" is far from any passage by similarity).
+    if s.floor and s.top_dense < dense_floor and not (s.defines and s.coverage >= 1.0):
         return True, f"no passage is close enough to the question (best similarity {s.top_dense:.2f})"
     return False, ""
 

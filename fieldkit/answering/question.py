@@ -294,6 +294,23 @@ CJK_WANTED_VALUE_RES = (
 _FIRST_ASKING_RE = re.compile(r"\b(what|which|how|where|why|when)\b", re.IGNORECASE)
 
 
+# "whats filiform corrosion", "what does b-stage mean", "define critical humidity": a question asking
+# what a term is, and the term ("what's the torque on ..." asks for a value, not a definition).
+_DEFINITION_RE = re.compile(
+    r"^\W*(?:so\s+)?what(?:'s|s| is| are| does| do)\s+(?:a |an )?(?!the\b)['\"]?(?P<term>[\w/&' -]{2,40}?)['\"]?"
+    r"(?:\s+(?:mean|stand for|look like|refer to))?(?:\s+(?:in|per|according to|for|on|under|with)\s+[^?,]*)?"
+    r"\s*(?:\?|,.*)?\s*$"
+    r"|^\W*(?:what(?:'s|s| is) the )?(?:define|definition of|meaning of)\s+(?:a |an |the )?(?P<term2>[\w/&' -]{2,40}?)"
+    r"(?:\s+(?:in|per|according to|for|on|under|with)\s+[^?,]*)?\s*\??\s*$",
+    re.IGNORECASE)
+
+
+def defined_term(question: str) -> str | None:
+    """The term a "what is X / what does X mean" question asks to define, else None."""
+    m = _DEFINITION_RE.match(question.strip())
+    return (m.group("term") or m.group("term2")) if m else None
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
