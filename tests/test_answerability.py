@@ -80,6 +80,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("max wobble allowed on the cooling fan blades?", "count"),  # a limit is a number: the fan has none
     ("cooling fan blade wobble limit?", "count"),  # a limit named last wants a number too
     ("whats intergranular corrosion on the main wheel", "intergranular"),  # a term no manual uses is not defined
+    ("ok to wipe the cooling fan blades with acetone or naphtha?", "acetone"),  # alternatives no manual names
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)

@@ -111,6 +111,11 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert defined_term("what does b-stage mean on a prepreg") == "b-stage"
     assert defined_term("define critical humidity") == "critical humidity"
     assert defined_term("whats the torque on the bolts?") is None  # a value asked for, not a definition
+    from fieldkit.answering.question import alternatives
+
+    assert alternatives("ok to use MEK or acetone on the pins?") == {"mek", "acetone"}
+    assert alternatives("spray cleaner/lube on the board?") == set()  # a slash may join one thing's names
+    assert alternatives("is it ok or not") == set()
 
     assert unit_kinds_named("(2) RPM dial to 662") == {"speed"}  # a unit named before a bare number
     assert unit_kinds_named("Set the pump to 3000 psi.") == {"pressure"}

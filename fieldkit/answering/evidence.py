@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from fieldkit.answering.guard import Sources
 from fieldkit.answering.question import (
+    alternatives,
     asks_for_figure,
     defined_term,
     key_terms,
@@ -78,6 +79,7 @@ class Signals:
     callout_share: float = 0.0  # best weighted share of the key terms one WARNING/CAUTION holds
     terms: dict = field(default_factory=dict)  # key term -> weight
     defines: tuple[str, ...] = ()  # the key terms of the term a "what is X / what does X mean" asks to define
+    unknown_alternatives: tuple[str, ...] = ()  # an alternative offered ("MEK or acetone") no manual uses
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,10 @@ def signals(library, question: str, passages) -> Signals:
     callout = max((_share(weights, c.text, aliases) for c in cautions), default=0.0) if weights else 0.0
     term = defined_term(question)
     defines = tuple(t for t in key_terms(term) if t in weights) if term else ()
+    offered = alternatives(question)
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
-                   passages=facts, callout_share=round(callout, 3), terms=weights, defines=defines)
+                   passages=facts, callout_share=round(callout, 3), terms=weights, defines=defines,
+                   unknown_alternatives=tuple(t for t in absent if t in offered))
 
 
 def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
@@ -143,6 +147,9 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
     undefined = [t for t in s.defines if t in s.unknown_terms]
     if undefined:
         return True, f"the loaded manuals never mention {', '.join(undefined)}"
+    # "MEK or acetone?": the manuals cannot choose an alternative they never name.
+    if s.unknown_alternatives:
+        return True, f"the loaded manuals never mention {', '.join(s.unknown_alternatives)}"
     if s.coverage < coverage_min:
         if s.unknown_terms:
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}"

@@ -311,6 +311,23 @@ def defined_term(question: str) -> str | None:
     return (m.group("term") or m.group("term2")) if m else None
 
 
+_ALTERNATIVES_RE = re.compile(r"\b([a-z][\w-]+)\s+or\s+([a-z][\w-]+)\b", re.IGNORECASE)
+
+
+def alternatives(question: str) -> set[str]:
+    """Words offered as alternatives: "MEK or acetone", "nitrile or latex gloves". Not a slash, which
+    also joins the names of one thing ("cleaner/lube"): read as alternatives too, slashes cost an
+    answerable question for each two unanswerable ones refused on sets written after."""
+    from fieldkit.text.normalize import STOPWORDS
+
+    offered = set()
+    for m in _ALTERNATIVES_RE.finditer(question):
+        pair = {m.group(1).lower(), m.group(2).lower()}
+        if not pair & (STOPWORDS | ASKING_WORDS):
+            offered |= pair
+    return offered
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
