@@ -14,6 +14,8 @@ coverage only refuses a question the close passages barely touch.
 - coverage: the share of the question's key terms, each weighted by how rare it is in the library
   and in general English (wordninja's word frequencies), that the best close passage holds; a term
   no manual uses weighs the most ("ELT", "magneto");
+- a term no manual uses in what the question asks to define ("whats filiform corrosion") or among the
+  alternatives it offers ("MEK or acetone");
 - the best dense similarity, for English questions over English passages (the embedder is English).
 Chinese questions over Chinese manuals are judged on character pairs; other cross-language questions
 on their identifiers only. A question whose key terms a WARNING or CAUTION of a close passage holds is
