@@ -101,6 +101,8 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("spark plug gap spec for the apu") == ("count",)
     assert wanted_values("strobe flash rate, flashes per minute?") == ("count",)
     assert wanted_values("oh58 pitot leak check, allowable leak per min") == ("count",)
+    assert wanted_values("battery electrolyte specific gravity at full charge") == ("count",)
+    assert wanted_values("whats the durometer on the door seal") == ("count",)
     assert wanted_values("does 'overhauled to new limits' mean new parts?") == ()
     assert wanted_values("20 min fuel light came on early, what do i check") == ()
     assert wanted_values("who sets up the time-limits program?") == ()
@@ -108,6 +110,7 @@ def test_key_terms_values_asked_for_and_nicknames():
     from fieldkit.answering.question import defined_term, unit_kinds_named
 
     assert defined_term("whats filiform corrosion, how do i spot it") == "filiform corrosion"
+    assert defined_term("whats pitting corrosion and how do i tell it from dirt") == "pitting corrosion"
     assert defined_term("what does b-stage mean on a prepreg") == "b-stage"
     assert defined_term("define critical humidity") == "critical humidity"
     assert defined_term("whats the torque on the bolts?") is None  # a value asked for, not a definition

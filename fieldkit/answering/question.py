@@ -219,10 +219,11 @@ _UNIT_ASKED_RE = re.compile(r"(?:\b(?:how many|in|max|maximum|min|minimum|what)|
 # reads: some number is wanted. Not "how much of the part": a share a manual may say in words.
 _ANY_VALUE_RE = re.compile(r"^\W*(?:what(?:'s|s| is)?\s+(?:the\s+|a\s+)?)?(?:max|maximum|min|minimum)\b"
                            r"|\bhow much\b(?! of\b)|\btolerances?\b", re.IGNORECASE)
-# A limit or rate named anywhere in a question that asks no yes/no or who ("oh58 skid shoe wear
-# limit?", "igniter plug gap spec", "flash rate, flashes per min?") wants a number too; "20 min fuel
-# light", "time-limits program" and "at minimum" name no value asked for.
-_LIMIT_WORD_RE = re.compile(r"(?<!\d)(?<!\d\s)(?<!-)\b(?:max|maximum|min|minimum|limits?|allowable|rate|gap|values?)\b"
+# A limit, rate or measure named anywhere in a question that asks no yes/no or who ("oh58 skid shoe
+# wear limit?", "igniter plug gap spec", "flash rate, flashes per min?", "electrolyte specific
+# gravity") wants a number too; "20 min fuel light", "time-limits program" and "at minimum" name no
+# value asked for. Not "ratio": a manual may write one in words ("one part to three parts water").
+_LIMIT_WORD_RE = re.compile(r"(?<!\d)(?<!\d\s)(?<!-)\b(?:max|maximum|min|minimum|limits?|allowable|rate|gap|values?|gravity|density|durometer|tension|thickness|capacitance|consumption|strength)\b"
                             r"|\bper (?:min|minute|sec|second|hour|hr|gal|gallon|inch|in|ft|foot)\b", re.IGNORECASE)
 _NOT_A_VALUE_RE = re.compile(r"\b(?:does|do|did|are|can|could|should|would|who|means?)\b|(?<!what )\bis\b"
                              r"|\bat (?:a )?(?:minimum|maximum)\b", re.IGNORECASE)
@@ -299,7 +300,7 @@ _FIRST_ASKING_RE = re.compile(r"\b(what|which|how|where|why|when)\b", re.IGNOREC
 _DEFINITION_RE = re.compile(
     r"^\W*(?:so\s+)?what(?:'s|s| is| are| does| do)\s+(?:a |an )?(?!the\b)['\"]?(?P<term>[\w/&' -]{2,40}?)['\"]?"
     r"(?:\s+(?:mean|stand for|look like|refer to))?(?:\s+(?:in|per|according to|for|on|under|with)\s+[^?,]*)?"
-    r"\s*(?:\?|,.*)?\s*$"
+    r"\s*(?:\?|,.*|\s+and\s+(?:how|what|where|when|why|is|does|do|can)\b.*)?\s*$"
     r"|^\W*(?:what(?:'s|s| is) the )?(?:define|definition of|meaning of)\s+(?:a |an |the )?(?P<term2>[\w/&' -]{2,40}?)"
     r"(?:\s+(?:in|per|according to|for|on|under|with)\s+[^?,]*)?\s*\??\s*$",
     re.IGNORECASE)
