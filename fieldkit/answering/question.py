@@ -223,8 +223,10 @@ _ANY_VALUE_RE = re.compile(r"^\W*(?:what(?:'s|s| is)?\s+(?:the\s+|a\s+)?)?(?:max
 # wear limit?", "igniter plug gap spec", "flash rate, flashes per min?", "electrolyte specific
 # gravity") wants a number too; "20 min fuel light", "time-limits program" and "at minimum" name no
 # value asked for. Not "ratio": a manual may write one in words ("one part to three parts water").
-_LIMIT_WORD_RE = re.compile(r"(?<!\d)(?<!\d\s)(?<!-)\b(?:max|maximum|min|minimum|limits?|allowable|rate|gap|values?|gravity|density|durometer|tension|thickness|capacitance|consumption|strength)\b"
-                            r"|\bper (?:min|minute|sec|second|hour|hr|gal|gallon|inch|in|ft|foot)\b", re.IGNORECASE)
+_LIMIT_WORD_RE = re.compile(
+    r"(?<!\d)(?<!\d\s)(?<!-)\b(?:max|maximum|min|minimum|limits?|allowable|rate|gap|values?"
+    r"|gravity|density|durometer|tension|thickness|capacitance|consumption|strength)\b"
+    r"|\bper (?:min|minute|sec|second|hour|hr|gal|gallon|inch|in|ft|foot)\b", re.IGNORECASE)
 _NOT_A_VALUE_RE = re.compile(r"\b(?:does|do|did|are|can|could|should|would|who|means?)\b|(?<!what )\bis\b"
                              r"|\bat (?:a )?(?:minimum|maximum)\b", re.IGNORECASE)
 _HOW_MANY_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
@@ -316,9 +318,9 @@ _ALTERNATIVES_RE = re.compile(r"\b([a-z][\w-]+)\s+or\s+([a-z][\w-]+)\b", re.IGNO
 
 
 def alternatives(question: str) -> set[str]:
-    """Words offered as alternatives: "MEK or acetone", "nitrile or latex gloves". Not a slash, which
-    also joins the names of one thing ("cleaner/lube"): read as alternatives too, slashes cost an
-    answerable question for each two unanswerable ones refused on sets written after."""
+    """Words offered as alternatives: "MEK or acetone", "nitrile or latex gloves". Not words joined by
+    a slash, which may name one thing ("cleaner/lube"): read as alternatives, slash pairs cost one
+    answerable question for two unanswerable ones refused on sets written after."""
     from fieldkit.text.normalize import STOPWORDS
 
     offered = set()
