@@ -164,8 +164,9 @@ def unsupported(sentence: str, sources: Sources | str, question: str = "") -> li
     for q in found:
         # A number written in digits is shown as the manual writes it: "4 strokes" is not a whole
         # token of "four strokes", though the two are the same number.
+        in_digits = not _in_words(q, written)
         stating = [u for u in sources.statements if any(
-            q.same(s) and (_in_words(s, u.text) <= _in_words(q, written)) for s in u.quantities)]
+            q.same(s) and not (in_digits and _in_words(s, u.text)) for s in u.quantities)]
         if not stating:
             problems.append(q.text)
             continue

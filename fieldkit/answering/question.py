@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from fieldkit.text.normalize import CJK_ASKING, CJK_RUN_RE, identifiers, stem
+from fieldkit.text.normalize import CJK_ASKING, CJK_RUN_RE, STOPWORDS, identifiers, stem
 
 
 def mentions(word: str, text_stems: set[str], text_words: set[str]) -> bool:
@@ -251,15 +251,12 @@ def _named_unit_kinds(question: str) -> list[str]:
     """Kinds of the units a question asks its value in: "how many lbs are left", "ramp rate in deg F",
     "max gallons", "transmissivity %" (read with the unit table a manual's quantities are read with;
     "at 100% N2" gives a value, "in. lbs" is two units in a row, "at low rpm" says when)."""
-    from fieldkit.text.quantities import UNIT_FORMS, UNIT_KINDS
-
     kinds = []
     for m in _UNIT_ASKED_RE.finditer(question):
         unit = _unit_word_re().match(question, m.end())
         if unit is None:
             continue
-        form = re.sub(r"\s+", " ", (unit.group(1) or unit.group(2)).lower())
-        kind = UNIT_KINDS.get(UNIT_FORMS.get(form, ""))
+        form, kind = _unit_kind(unit)
         after = _unit_word_re().match(question, _skip_space(question, unit.end()))
         if after and after.group(0).lower() not in ("in", "min"):
             continue  # "in. lbs", "ft lbs": one unit the table may not list (a torque)
@@ -270,15 +267,22 @@ def _named_unit_kinds(question: str) -> list[str]:
     return kinds
 
 
-def unit_kinds_named(text: str) -> set[str]:
+def _unit_kind(m: re.Match) -> tuple[str, str | None]:
+    """A unit word matched by ``_unit_word_re``: its written form and its kind (None if the table has none)."""
+    from fieldkit.text.quantities import UNIT_FORMS, UNIT_KINDS
+
+    form = re.sub(r"\s+", " ", (m.group(1) or m.group(2)).lower())
+    return form, UNIT_KINDS.get(UNIT_FORMS.get(form, ""))
+
+
+@lru_cache(maxsize=4096)
+def unit_kinds_named(text: str) -> frozenset[str]:
     """Kinds of the unit words ``text`` names, with a number or not: a manual's "RPM dial to 662"
     names its unit apart from a bare number. Words as often something else ("in", "min", "bar") are
     not read; nor are names of a quantity ("torque"): read so, they let 11 unanswerable questions be
-    answered for 1 answerable one."""
-    from fieldkit.text.quantities import UNIT_FORMS, UNIT_KINDS
-
-    forms = {re.sub(r"\s+", " ", (m.group(1) or m.group(2)).lower()) for m in _unit_word_re().finditer(text)}
-    return {UNIT_KINDS[UNIT_FORMS[f]] for f in forms - _NOT_ASKED_UNITS if UNIT_KINDS.get(UNIT_FORMS.get(f, ""))}
+    answered for 1 answerable one. Cached: the same passages' sentences are read for many questions."""
+    return frozenset(kind for form, kind in map(_unit_kind, _unit_word_re().finditer(text))
+                     if kind and form not in _NOT_ASKED_UNITS)
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -315,18 +319,17 @@ def defined_term(question: str) -> str | None:
 
 
 _ALTERNATIVES_RE = re.compile(r"\b([a-z][\w-]+)\s+or\s+([a-z][\w-]+)\b", re.IGNORECASE)
+_NOT_ALTERNATIVES = STOPWORDS | ASKING_WORDS  # "ok or not", "how or where"
 
 
 def alternatives(question: str) -> set[str]:
     """Words offered as alternatives: "MEK or acetone", "nitrile or latex gloves". Not words joined by
     a slash, which may name one thing ("cleaner/lube"): read as alternatives, slash pairs cost one
     answerable question for two unanswerable ones refused on sets written after."""
-    from fieldkit.text.normalize import STOPWORDS
-
     offered = set()
     for m in _ALTERNATIVES_RE.finditer(question):
         pair = {m.group(1).lower(), m.group(2).lower()}
-        if not pair & (STOPWORDS | ASKING_WORDS):
+        if not pair & _NOT_ALTERNATIVES:
             offered |= pair
     return offered
 
