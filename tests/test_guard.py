@@ -78,6 +78,12 @@ CASES = [
     ("class-1-range", "Class 1 parts are damaged by 0 to 2 kilovolts.", ESD, "", "ok"),
     ("class-1-endpoint", "Class 1 parts are damaged by 2 kilovolts.", ESD, "", "removed"),
     ("class-label-wrong", "Class 3 parts are damaged by 0 to 2 kilovolts.", ESD, "", "removed"),
+    # a label in an earlier clause does not say what a later value is about (the sample manual's
+    # "let the oil drain for 10 minutes" written by the model as "cool", beside the 15-minute WARNING)
+    ("item-label-other-clause", "Remove the drain plug (item 3) and let the oil cool for 10 minutes.", OIL_STEPS,
+     "how long must the engine cool?", "removed"),
+    ("item-label-same-words", "Remove the drain plug (item 3) and let the oil drain for 10 minutes.", OIL_STEPS, "", "ok"),
+    ("item-label-then", "Remove the drain plug (item 3), then wait 15 minutes.", OIL_STEPS, "", "removed"),
     # -- identifiers whole, any case ---------------------------------------------------------------
     ("ident-substring", "The drain plug is FK-DP-2.", TORQUE_TABLE, "", "removed"),
     ("ident-whole", "The drain plug is FK-DP-20.", TORQUE_TABLE, "", "ok"),

@@ -136,6 +136,7 @@ def _subject(sentence: str, q: Quantity, others: list[Quantity], question: str) 
 
 
 _FILLER_STEMS = frozenset(stem(w) for w in FILLER)
+CLAUSE_BREAK_RE = re.compile(r";|\b(?:and|or|but|then|while|before|after|until|when|once)\b", re.I)
 
 
 _NUMERAL_RE = re.compile(r"[\d.,/½¼¾⅛⅜⅝⅞]*\d[\d.,/½¼¾⅛⅜⅝⅞]*|[½¼¾⅛⅜⅝⅞]")
@@ -174,9 +175,11 @@ def unsupported(sentence: str, sources: Sources | str, question: str = "") -> li
             continue
         subject, nearest = _subject(sentence, q, [o for o in values if o is not q], question)
         need = (len(subject) + 1) // 2
-        # A label written before the value ("Class 1 ... 0 to 2 kV") names what it is about.
+        # A label written before the value in its clause ("Class 1 ... 0 to 2 kV") names what it is
+        # about; one in an earlier clause does not ("remove the plug (item 3) and let it cool for 10 min").
         named = [lab for lab in found if lab.label and lab.end <= q.start
-                 and not any(lab.end <= o.start < q.start for o in values)]
+                 and not any(lab.end <= o.start < q.start for o in values)
+                 and not CLAUSE_BREAK_RE.search(sentence[lab.end:q.start])]
         if named and any(any(lab.same(s) for s in u.quantities) for lab in named for u in stating):
             continue
         if subject and not any(_covers(u.stems, subject) >= need and (not nearest or _covers(u.stems, [nearest]))
