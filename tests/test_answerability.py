@@ -81,6 +81,8 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("cooling fan blade wobble limit?", "count"),  # a limit named last wants a number too
     ("whats intergranular corrosion on the main wheel", "intergranular"),  # a term no manual uses is not defined
     ("ok to wipe the cooling fan blades with acetone or naphtha?", "acetone"),  # alternatives no manual names
+    ("what belt spec goes on the cooling fan?", "designation"),  # a spec asked for, none named there
+    ("shelf life of the wheel bearing grease?", "time"),  # a life is a time: the manual gives none
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -96,6 +98,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("when does the fan belt need replacing?", "cracked or glazed"),
     ("what kind of battery is in the cart?", "24 V lead-acid"),
     ("which grease for the main wheel bearings?", "MIL-PRF-81322"),
+    ("what grease spec goes in the main wheel bearings?", "MIL-PRF-81322"),  # the designation is stated
     ("can I reuse the blind fasteners on the wheel well fairing?", "must be replaced, not reused"),
     ("starter cool down limit after the 3rd failed start?", "30 minutes"),  # a limit the CAUTION states
     ("what rpm do i set the governor dial to?", "2150"),  # the unit named before a bare number

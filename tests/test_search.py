@@ -68,6 +68,14 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("max gallons in the cabin tank?") == ("volume",)
     assert wanted_values("ok to stir the cyclic at low rpm?") == ()  # a unit saying when, not asked for
     assert wanted_values("whats the set pressure on the relief valve") == ("pressure",)  # typed without '
+    # a specification, standard or part number asked for (not a measure's "spec", not a yes/no, not a term)
+    assert wanted_values("what hyd fluid spec goes in the oh-58 hyd reservoir") == ("designation",)
+    assert wanted_values("part number for the kiowa caution panel bulbs") == ("designation",)
+    assert wanted_values("which SAE doc has the NDI reference standards for honeycomb?") == ("designation",)
+    assert wanted_values("igniter plug gap spec") == ("count",)
+    assert wanted_values("do consumables like bagging film need a material spec?") == ()
+    assert wanted_values("whats a QPL in a composite material spec") == ()
+    assert wanted_values("shelf life on a can of acf-50 before i toss it?") == ("time",)
     assert wanted_values("whats the retirement time on the link?") == ("time",)
     assert wanted_values("what's the shelf life once the can's opened?") == ("time",)
     assert wanted_values("biggest patch allowed on a radome?")[0] == "length"

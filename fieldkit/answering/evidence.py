@@ -120,7 +120,8 @@ def signals(library, question: str, passages) -> Signals:
     best = max(range(len(close)), key=shares.__getitem__)
     missing = tuple(sorted((t for t in weights if not holders[best](t)), key=lambda t: -weights[t]))
     wanted = wanted_values(question)
-    facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases), 3)
+    named = {i.lower() for i in identifiers(question)}
+    facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases, named), 3)
                    if wanted else 1.0) for p, share in zip(close, shares))
     # A WARNING or CAUTION that holds the question's key terms answers it, or says what must not be
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
@@ -272,7 +273,7 @@ def _held_share(weights: dict[str, float], holds) -> float:
 
 
 def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weights: dict[str, float],
-           aliases: dict[str, str]) -> float:
+           aliases: dict[str, str], named: set[str] = frozenset()) -> float:
     """How much of the question the best sentence or table row stating a value of a wanted kind holds
     (weighted share of the key terms, its section title included), in the passage, a callout of it or
     the steps that follow it in its section; 0 when none states one. A chart the passage carries
@@ -282,7 +283,19 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
     context = passage.section.split(" > ")[-1]
     texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
     return max((_share(weights, s.text + " " + context, aliases) for s in Sources(texts).statements
-                if _states(s.quantities, wanted) or _names_unit_of(s, wanted)), default=0.0)
+                if _states(s.quantities, wanted) or _names_unit_of(s, wanted)
+                or "designation" in wanted and _designates(s.text, named)), default=0.0)
+
+
+def _designates(text: str, named: set[str]) -> bool:
+    """Does a sentence or row name an identifier (a specification, standard or part number) other
+    than those the question names ("UH-1")?"""
+    return any(i.lower() not in named for i in identifiers(text)) or bool(_DOCUMENT_NUMBER_RE.search(text))
+
+
+# A document or part cited by its number: "FAA Order 8120.2", "AC 43-13", "14 CFR part 43", "P/N 84200A".
+_DOCUMENT_NUMBER_RE = re.compile(r"\b(?:order|ac|part|cfr|far|tm|to|sae|astm|ams|nas|ata|p/n|part no\.?)\s*\d[\w.-]*",
+                                 re.IGNORECASE)
 
 
 def _names_unit_of(statement, wanted: tuple[str, ...]) -> bool:

@@ -81,7 +81,7 @@ def designators(question: str) -> list[str]:
 
 # Words a question uses to ask (how, what kind of answer, how sure), not to say what it is about.
 ASKING_WORDS = frozenset(
-    """max maximum min minimum allowed allowable limit limits value values need needed needs required require
+    """max maximum min minimum allowed allowable limit limits value values spec specs need needed needs required require
     requirement ok okay good normal proper right correct acceptable supposed go goes going use used using
     check checks checking procedure procedures way ways anything something thing things someone anyone
     know tell say says said mean means see seen read reads happen happens like just really actually still also even ever please
@@ -180,8 +180,8 @@ WANTED_VALUE_RES = (
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
                         r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
                         r"|,\s*(?:" + _TIME_UNITS + r")(?:\s*(?:and|or|&|/)\s*(?:" + _TIME_UNITS + r"))?\s*\??\s*$"
-                        r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|shelf life|service life"
-                        r"|retirement time|overhaul time|pot life|deadline)\b",
+                        r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|retirement time"
+                        r"|overhaul time|deadline)\b|\b(?:shelf|pot|service|working|storage|useful|cure) life\b",
                         re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
@@ -334,10 +334,25 @@ def alternatives(question: str) -> set[str]:
     return offered
 
 
+# A question asking which specification, standard or part number ("what hyd fluid spec goes in",
+# "which SAE doc covers", "part number for the caution panel bulbs") wants a designation: an
+# identifier such as MIL-H-5606, ARP5606 or MS20995C32 (unless it asks for a measure: "gap spec").
+_DESIGNATION_WORDS = r"(?:part ?(?:number|no\.?|#)|p/n|nsn|spec|specification|mil[- ]?spec|mil[- ]?std|std|arp|doc|document)"
+_DESIGNATION_RE = re.compile(
+    r"\b(?:what|which|need)\b[^?,]{0,40}\b" + _DESIGNATION_WORDS + r"(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b"
+    r"|should\b|to use\b|covers?\b|has\b|and\b))|^\W*(?:part ?(?:number|no\.?|#)|p/n|nsn)\s+(?:for|of)\b", re.IGNORECASE)
+
+
+# A question, or a clause of one, that opens with a verb asks yes or no ("composite repair - do i
+# need a material spec for bagging film?").
+_YES_NO_RE = re.compile(r"(?:^|[-–:;,]\s)\W*(?:do|does|did|is|are|was|can|could|should|would|will|may|must|has|have)"
+                        r"\s+(?:i|we|you|it|they|he|she|the|a|an|this|that|these|those|my|our|\w+s)\b", re.IGNORECASE)
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
-    question = _WHATS_RE.sub("what", question)
+    asked, question = question, _WHATS_RE.sub("what", question)
     first = _FIRST_ASKING_RE.search(question)
     if first and first.group(1).lower() in ("where", "why"):
         return ()  # "torque normal but N2 bleeds off - where do i look?": a place or a cause is asked for
@@ -349,4 +364,6 @@ def wanted_values(question: str) -> tuple[str, ...]:
     if not kinds and (_ANY_VALUE_RE.search(question)
                       or _LIMIT_WORD_RE.search(question) and not _NOT_A_VALUE_RE.search(question)):
         kinds = ["count"]
+    if not kinds and _DESIGNATION_RE.search(question) and not defined_term(asked) and not _YES_NO_RE.search(question):
+        kinds = ["designation"]
     return tuple(dict.fromkeys(kinds))
