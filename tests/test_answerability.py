@@ -99,6 +99,8 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("what kind of battery is in the cart?", "24 V lead-acid"),
     ("which grease for the main wheel bearings?", "MIL-PRF-81322"),
     ("what grease spec goes in the main wheel bearings?", "MIL-PRF-81322"),  # the designation is stated
+    ("what presure do the main tires take?", "45 psi"),  # slips read as the manuals' words
+    ("how often do i chek the battery electrolite?", "every 50 hours"),
     ("can I reuse the blind fasteners on the wheel well fairing?", "must be replaced, not reused"),
     ("starter cool down limit after the 3rd failed start?", "30 minutes"),  # a limit the CAUTION states
     ("what rpm do i set the governor dial to?", "2150"),  # the unit named before a bare number

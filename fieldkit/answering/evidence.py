@@ -31,12 +31,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from fieldkit.answering.guard import Sources
 from fieldkit.answering.question import (
     alternatives,
     asks_for_figure,
     defined_term,
+    english_rank,
     key_terms,
     mentions,
     shop_words,
@@ -100,6 +102,7 @@ def signals(library, question: str, passages) -> Signals:
     top = max((p.dense for p in passages[:3]), default=0.0)
     aliases = shop_words(question)  # "auxiliary power unit" is covered where a manual writes "APU"
     question = with_shop_talk_spelled_out(question, keep=False)  # "blackhawk" asks about the UH-60
+    question = with_slips_mended(library, question)  # "tempature" asks for a temperature
     unknown = tuple(t for t in identifiers(question) if len(t) > 2 and not library.mentions_identifier(t))
     close = passages[:COVERAGE_PASSAGES]
     # Coverage reads the question's words in the passages' script: English words in English passages,
@@ -133,6 +136,59 @@ def signals(library, question: str, passages) -> Signals:
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
                    passages=facts, callout_share=round(callout, 3), terms=weights, defines=defines,
                    unknown_alternatives=tuple(t for t in absent if t in offered))
+
+
+_WORD_RE = re.compile(r"[A-Za-z]{4,}")
+_VOWELS = frozenset("aeiouy")
+
+
+def with_slips_mended(library, question: str) -> str:
+    """The question with each word that is neither common English nor the manuals' (a term the
+    unknown-term rule would name) read as the word the manuals use that it is a slip or a shorthand
+    of, sharing its first two letters and its last: letters dropped ("tempature", "shud", "chek",
+    "matl") or a vowel wrong, added or dropped ("sealent", "preassure"). A word with no such neighbour
+    ("borescope", "lycoming", "derating") stays: a thing no manual names."""
+    def mended(m: re.Match) -> str:
+        word = m.group(0).lower()
+        if english_rank(word) <= COMMON_ENGLISH_RANK or library.word_count(word):
+            return m.group(0)
+        return _slip_target(library, word) or m.group(0)
+
+    return _WORD_RE.sub(mended, question)
+
+
+def _slip_target(library, word: str) -> str | None:
+    """The closest word the manuals use that ``word`` is a slip of (their own indexed words first): a
+    shorthand ("matl") may drop many letters, a longer word ("tempature") two."""
+    manuals, english = library.vocabulary(word[:2]), _common_words(word[:2])
+    found = sorted((abs(len(t) - len(word)), t not in manuals, t) for t in manuals | english if t != word and (
+        0 < len(t) - len(word) <= (len(word) if len(word) <= 4 else 2) and t[-1] == word[-1] and _is_subsequence(word, t) or _vowel_slip(word, t)))
+    return next((t for _, theirs, t in found if not theirs or library.word_count(t)), None)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    letters = iter(long)
+    return all(c in letters for c in short)
+
+
+def _vowel_slip(a: str, b: str) -> bool:
+    """One vowel changed, added or dropped, or two neighbouring letters swapped ("sealent" ~ "sealant")."""
+    if len(a) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (len(diff) == 1 and a[diff[0]] in _VOWELS and b[diff[0]] in _VOWELS) or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    return any(long[i] in _VOWELS and long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+@lru_cache(maxsize=64)
+def _common_words(prefix: str) -> frozenset[str]:
+    """The commonest English words (rank up to COMMON_ENGLISH_RANK) beginning with ``prefix``."""
+    from fieldkit.answering.question import english_ranks
+
+    return frozenset(w for w, rank in english_ranks().items() if rank <= COMMON_ENGLISH_RANK and w.startswith(prefix))
 
 
 def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
@@ -179,8 +235,6 @@ def _weights(library, terms: list[str]) -> tuple[dict[str, float], tuple[str, ..
     same way: everyday phrasing ("saw", "bring") little, a thing the manuals may not cover ("ELT",
     "magneto", or shop slang like "jugs") much, so the question is refused unless the passages hold
     the rest of it well. The absent terms that are not everyday English are returned to name them."""
-    from fieldkit.answering.question import english_rank
-
     total = max(library.chunk_count(), 1)
     weights, absent = {}, []
     for term, count in _known_parts(library, terms).items():

@@ -146,19 +146,19 @@ def english_words() -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _english_ranks() -> dict[str, int]:
+def english_ranks() -> dict[str, int]:
     """Rank of each word in general English use (1 = most frequent)."""
     return {w: rank for rank, w in enumerate(english_words(), 1)}
 
 
 def is_english_word(word: str) -> bool:
     """Is ``word`` (or its singular) in the general English word list?"""
-    return english_rank(word) <= len(_english_ranks())
+    return english_rank(word) <= len(english_ranks())
 
 
 def english_rank(word: str) -> int:
     """How common ``word`` is in general English (1 = most common); words outside the list rank last."""
-    ranks = _english_ranks()
+    ranks = english_ranks()
     word = word.lower()
     rank = ranks.get(word)
     if rank is None and len(word) > 3 and word.endswith("s"):

@@ -193,6 +193,17 @@ class Reads:
     def chunk_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
+    def vocabulary(self, initial: str) -> frozenset[str]:
+        """The words the library indexes (FTS5's porter stems) that begin with ``initial`` and are used
+        in at least two chunks; read once per letter and kept."""
+        cache = self.__dict__.setdefault("_vocabulary", {})
+        if initial not in cache:
+            self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fieldkit_vocab USING fts5vocab(main, chunks_fts, row)")
+            rows = self.db.execute("SELECT term FROM temp.fieldkit_vocab WHERE term >= ? AND term < ? AND doc >= 2",
+                                   [initial, initial + "\uffff"])
+            cache[initial] = frozenset(r[0] for r in rows)
+        return cache[initial]
+
     def word_count(self, word: str) -> int:
         """How many chunks use ``word``: as FTS5 indexes it (porter stems: "bonded" ~ "bonding"), else
         as the start of a word ("trans" ~ "transmission"), else split into the words it glues together
