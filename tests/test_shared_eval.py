@@ -159,6 +159,8 @@ EVAL = Path(__file__).resolve().parent / "eval"
     ("validation-59.jsonl", 4, 15, 0.91),  # 2/34, 18/26, 1.00
     ("validation-60.jsonl", 5, 17, 0.78),  # 3/34, 20/26, 0.87
     ("validation-61.jsonl", 4, 11, 0.75),  # 2/34, 14/26, 0.84
+    ("validation-68.jsonl", 4, 17, 0.81),  # 2/34, 20/26, 0.91
+    ("validation-69.jsonl", 4, 15, 0.87),  # 2/34, 18/26, 0.97
 ])
 def test_validation_sets_hold_the_dev_tuning(extra_engine, name, max_false_refusals, min_refused, min_gold_cited):
     """Question sets written over manuals and facts the dev set does not use (tests/eval/README.md)."""

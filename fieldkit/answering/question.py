@@ -337,10 +337,11 @@ def alternatives(question: str) -> set[str]:
 # A question asking which specification, standard or part number ("what hyd fluid spec goes in",
 # "which SAE doc covers", "part number for the caution panel bulbs") wants a designation: an
 # identifier such as MIL-H-5606, ARP5606 or MS20995C32 (unless it asks for a measure: "gap spec").
-_DESIGNATION_WORDS = r"(?:part ?(?:number|no\.?|#)|p/n|nsn|spec|specification|mil[- ]?spec|mil[- ]?std|std|arp|doc|document)"
+_PART_NUMBER = r"(?:part ?(?:number|no\.?|#)|p/n|nsn)"
 _DESIGNATION_RE = re.compile(
-    r"\b(?:what|which|need)\b[^?,]{0,40}\b" + _DESIGNATION_WORDS + r"(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b"
-    r"|should\b|to use\b|covers?\b|has\b|and\b))|^\W*(?:part ?(?:number|no\.?|#)|p/n|nsn)\s+(?:for|of)\b", re.IGNORECASE)
+    r"\b(?:what|which|need)\b[^?,]{0,40}\b(?:" + _PART_NUMBER + r"|spec|specification|mil[- ]?spec|mil[- ]?std|std|arp|doc"
+    r"|document)(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b|should\b|to use\b|covers?\b|has\b|and\b))"
+    r"|^\W*" + _PART_NUMBER + r"\s+(?:for|of)\b", re.IGNORECASE)
 
 
 # A question, or a clause of one, that opens with a verb asks yes or no ("composite repair - do i

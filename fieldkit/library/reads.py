@@ -195,8 +195,11 @@ class Reads:
 
     def vocabulary(self, initial: str) -> frozenset[str]:
         """The words the library indexes (FTS5's porter stems) that begin with ``initial`` and are used
-        in at least two chunks; read once per letter and kept."""
-        cache = self.__dict__.setdefault("_vocabulary", {})
+        in at least two chunks; read once per letter while the library's contents stay the same."""
+        stamp = self.generation()
+        if self.__dict__.get("_vocabulary_generation") != stamp:
+            self._vocabulary, self._vocabulary_generation = {}, stamp
+        cache = self._vocabulary
         if initial not in cache:
             self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fieldkit_vocab USING fts5vocab(main, chunks_fts, row)")
             rows = self.db.execute("SELECT term FROM temp.fieldkit_vocab WHERE term >= ? AND term < ? AND doc >= 2",
