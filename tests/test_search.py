@@ -242,9 +242,12 @@ def test_past_the_approximate_threshold_a_long_question_searches_its_rarest_word
 
     r = _retriever(sample_library, embedder)
     question = ("the motor quit on me again today, oil everywhere, which is the drain plug torque and what "
-                "does fault code E-317 on the display mean for the coolant")
+                "does fault code E-317 on the display mean for the coolant level, the filter, the belt, the "
+                "battery voltage and the clamp pressure")
     terms = fts_query(question).split(" OR ")
-    assert len(terms) > retrieve.MAX_LARGE_LIBRARY_TERMS
+    counts = {t: sample_library.match_count(t, 10**6) for t in terms}
+    found = [t for t in terms if counts[t]]  # "motor", "today": in no chunk, never searched at scale
+    assert len(found) > retrieve.MAX_LARGE_LIBRARY_TERMS and len(found) < len(terms)
     searched = []
     real_fts = sample_library.fts
     monkeypatch.setattr(sample_library, "fts", lambda match, *a: searched.append(match) or real_fts(match, *a))
@@ -252,11 +255,48 @@ def test_past_the_approximate_threshold_a_long_question_searches_its_rarest_word
     monkeypatch.setattr(retrieve, "approx_from", lambda: 1)  # as large as the approximate index's threshold
     top = r.search(question, k=5).passages
     assert searched[0].split(" OR ") == terms
-    kept = searched[1].split(" OR ")
-    assert len(kept) == retrieve.MAX_LARGE_LIBRARY_TERMS and set(kept) < set(terms)
-    counts = {t: sample_library.match_count(t, 10**6) for t in terms}
-    assert max(counts[t] for t in kept) <= min(counts[t] for t in terms if t not in kept)  # the rarest kept
+    kept = searched[1].split(" OR ")  # each in fewer than the 100 chunks counted up to: no gate
+    assert len(kept) == retrieve.MAX_LARGE_LIBRARY_TERMS and set(kept) < set(found)
+    assert max(counts[t] for t in kept) <= min(counts[t] for t in found if t not in kept)  # the rarest kept
     assert '"e 317"' in kept and any("E-317" in p.text for p in top)
+
+
+def test_in_a_large_library_common_words_rank_only_the_chunks_holding_a_rare_one(library, embedder, tmp_path,
+                                                                                  monkeypatch):
+    """Past the approximate index's threshold, words in 1% of the library or more ("maintenance", "record":
+    in every chunk here) rank only the chunks holding one of the question's rarer words, and the best
+    passage is the one every chunk ranked finds. An identifier no chunk holds as a phrase (its parts
+    apart) is not searched."""
+    from pdfs import text_pdf
+
+    from fieldkit.answering import retrieve
+    from fieldkit.ingest.pipeline import ingest_file
+
+    parts = ["hub", "rim", "axle", "strut", "spar", "flap", "vane", "duct", "pump", "valve", "panel", "latch", "hinge"]
+    acts = ["inspected", "cleaned", "painted", "replaced", "adjusted", "lubricated", "sealed", "tested", "bonded",
+            "shimmed", "torqued"]  # 13 x 11: every page says something else (no running header)
+    pages = [[f"{parts[n % 13].upper()} {acts[n % 11].upper()}",
+              f"Maintenance record: the {parts[n % 13]} was {acts[n % 11]} and the maintenance recorded."]
+             for n in range(130)]
+    pages[60] = ["RETENTION", "Keep each maintenance record for two years after the work is done."]
+    pages[90] = ["BAY UNITS", "The FK unit in bay 12 has its own maintenance record."]
+    ingest_file(library, embedder, text_pdf(tmp_path / "records.pdf", pages))
+    assert library.chunk_count() >= 100  # at least the 100 chunks a common word is counted up to
+    r = _retriever(library, embedder)
+    searched = []
+    real_fts = library.fts
+    monkeypatch.setattr(library, "fts", lambda match, *a: searched.append(match) or real_fts(match, *a))
+    question = "how long do I keep the maintenance record"
+    every_chunk = r.search(question, k=3).passages
+    monkeypatch.setattr(retrieve, "approx_from", lambda: 1)
+    large = r.search(question, k=3).passages
+    gate, ranked = searched[-1].split(" AND ")
+    assert gate == '("keep")' and '"maintenance"' in ranked and '"record"' in ranked
+    assert large[0].chunk_id == every_chunk[0].chunk_id and "Keep each" in large[0].text
+
+    large = r.search("maintenance record of FK-12", k=3).passages  # "FK" and "12" in one chunk, not as FK-12
+    assert '"fk 12"' not in searched[-1] and '"maintenance"' in searched[-1]  # counted as a phrase: none
+    assert len(large) == 3 and all("maintenance record" in p.text.lower() for p in large)
 
 
 def test_a_search_within_most_manuals_finds_what_the_join_finds(library, embedder, tmp_path):

@@ -150,7 +150,7 @@ def with_slips_mended(library, question: str) -> str:
     ("borescope", "lycoming", "derating") stays: a thing no manual names."""
     def mended(m: re.Match) -> str:
         word = m.group(0).lower()
-        if english_rank(word) <= COMMON_ENGLISH_RANK or library.word_count(word):
+        if english_rank(word) <= COMMON_ENGLISH_RANK or library.word_count(word, at_most=1):
             return m.group(0)
         return _slip_target(library, word) or m.group(0)
 
@@ -163,7 +163,7 @@ def _slip_target(library, word: str) -> str | None:
     manuals, english = library.vocabulary(word[:2]), _common_words(word[:2])
     found = sorted((abs(len(t) - len(word)), t not in manuals, t) for t in manuals | english if t != word and (
         0 < len(t) - len(word) <= (len(word) if len(word) <= 4 else 2) and t[-1] == word[-1] and _is_subsequence(word, t) or _vowel_slip(word, t)))
-    return next((t for _, theirs, t in found if not theirs or library.word_count(t)), None)
+    return next((t for _, theirs, t in found if not theirs or library.word_count(t, at_most=1)), None)
 
 
 def _is_subsequence(short: str, long: str) -> bool:

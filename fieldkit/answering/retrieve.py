@@ -5,8 +5,10 @@ BM25 finds exact part numbers, fault codes and figure labels; the dense side fin
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,7 +20,7 @@ from fieldkit.library.substrings import substring_search
 from fieldkit.text import glossary
 from fieldkit.text.callouts import CALLOUT_ORDER
 from fieldkit.text.language import detect_language
-from fieldkit.text.normalize import fts_query, mostly_cjk, phrase_key, stems, trigrams
+from fieldkit.text.normalize import CJK_RUN_RE, fts_query, mostly_cjk, phrase_key, stems, trigrams
 
 RRF_K = 20  # measured on the dev set: k=20 page hit@5 0.90, k=60 0.87 (README)
 POOL = 60
@@ -67,20 +69,21 @@ class Retriever:
             # in the manuals it names.
             docs, named = frozenset(named), set()
         # Words that only name the manual ("OH-58") would rank its title pages first: the boost below
-        # stands for them. The word search runs first, and the vector index is opened (its file checked)
-        # before the question is embedded: a process's embedder is still loading in the background.
+        # stands for them. The question is embedded in another thread while the word searches run
+        # (ONNX Runtime and SQLite both let go of the GIL; a process's embedder may still be loading).
+        embedding = _embedding_thread().submit(self.embedder.embed_one, text)
         chunks = self.library.vector_index().ntotal
         lexical = self._words(fts_query(_without(text, named_by)), docs, chunks)
-        qvec = self.embedder.embed_one(text)
-        dense = self._dense(qvec, docs)
         # A question in another language than the manuals: words do not match, character trigrams of
         # cognates and CJK runs do (measured on the dev set's crosslang questions, README).
         foreign = detect_language(query) != "en"
-        grams = self.library.trigram_search(trigrams(query), self.pool, docs) if foreign and docs != frozenset() else []
+        grams = self._trigrams(query, docs, chunks) if foreign and docs != frozenset() else []
         glossed = self._in_chinese(query, docs)
         exact = []
         if phrases and docs != frozenset():
             exact = self.library.fts(" OR ".join(f'"{p}"' for p in phrases), self.pool, docs)
+        qvec = embedding.result()
+        dense = self._dense(qvec, docs)
         fused: dict[int, float] = {}
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical), (1.0, grams), (1.0, glossed),
                                (PHRASE_WEIGHT, exact)):
@@ -125,27 +128,52 @@ class Retriever:
 
     def _words(self, match: str | None, docs: frozenset[str] | None, chunks: int) -> list[tuple[int, float]]:
         """BM25 over words for an ``fts_query`` match (terms joined by OR), in a library of ``chunks``:
-        past the approximate index's threshold, its rarest terms (also a Chinese question's English gloss,
-        60 words for a long one: at 10^5 chunks 0.6 s)."""
+        past the approximate index's threshold, among the chunks holding its rarest terms (also a
+        Chinese question's English gloss)."""
         if not match or docs == frozenset():
             return []
-        if chunks >= approx_from():
-            match = self._rarest_terms(match, chunks)
-        return self.library.fts(match, self.pool, docs)
+        if chunks < approx_from():
+            return self.library.fts(match, self.pool, docs)
+        return self._large_library_search(self.library.fts, match.split(" OR "), docs, chunks)
 
-    def _rarest_terms(self, match: str, chunks: int) -> str:
-        """``match`` (terms joined by OR) with only its MAX_LARGE_LIBRARY_TERMS rarest terms. FTS5 ranks
-        every chunk holding any term: at 10^5 chunks a sentence-long question's 20 terms cost over a
-        second, and its common terms weigh little in BM25 (README "Fleet scale"). Libraries big
-        enough for the approximate vector index only; below that, every term is searched."""
-        terms = match.split(" OR ")
-        if len(terms) <= MAX_LARGE_LIBRARY_TERMS:
-            return match
-        # Counted up to 1% of the library's ``chunks``: a word in more chunks than that is common, and
-        # ties keep the question's order.
+    def _trigrams(self, query: str, docs: frozenset[str] | None, chunks: int) -> list[tuple[int, float]]:
+        """BM25 over the character trigrams of a question in another language than the manuals. A
+        question with Chinese in it (a 200-character one has ~150 trigrams) searches its own words,
+        whose rarity says what they are worth: past the approximate index's threshold, as ``_words``.
+        A Spanish question's rarest are the spellings English does not share ("ció"), not the cognates
+        it does: all are searched (the rarest alone: cross-language hit@5 59 -> 55 of 91, README)."""
+        grams = [f'"{g}"' for g in trigrams(query)]
+        if not grams or docs == frozenset():
+            return []
+        if chunks < approx_from() or not CJK_RUN_RE.search(query):
+            return self.library.trigram_match(" OR ".join(grams), self.pool, docs)
+        return self._large_library_search(self.library.trigram_match, grams, docs, chunks, "chunks_tri")
+
+    def _large_library_search(self, search, terms: list[str], docs: frozenset[str] | None, chunks: int,
+                              table: str = "chunks_fts") -> list[tuple[int, float]]:
+        """BM25 for ``terms`` (quoted FTS5 terms of ``table``, searched by ``search``) in a library of
+        ``chunks`` as large as the approximate vector index's threshold. FTS5 scores every chunk holding
+        any term: at 10^5 chunks a question whose words are all common ("keep maintenance records")
+        costs 90-160 ms, a sentence-long one over a second. So the MAX_LARGE_LIBRARY_TERMS rarest terms
+        rank (BM25 counts a gating term twice) the chunks that hold a rare one, in under 1% of the
+        library (counted up to that), or the rarest (README "Fleet scale"): a chunk with none of a
+        question's rare terms gets little from its common ones. A phrase (an identifier's parts, a
+        Chinese word's characters) is first counted as its words anywhere in a chunk, then, if among
+        the rarest, as the phrase (a pair of common characters is often in no chunk as a pair)."""
         at_most = max(100, chunks // 100)
-        keep = set(sorted(terms, key=lambda t: self.library.match_count(t, at_most))[:MAX_LARGE_LIBRARY_TERMS])
-        return " OR ".join(t for t in terms if t in keep)
+        counts = {t: self.library.match_count(t, at_most, table, exact=False) for t in terms}
+        rarest = sorted((t for t in terms if counts[t]), key=counts.get)[:MAX_LARGE_LIBRARY_TERMS]
+        for term in rarest:
+            if " " in term:
+                counts[term] = self.library.match_count(term, at_most, table)
+        rarest = sorted((t for t in rarest if counts[t]), key=counts.get)  # ties keep the question's order
+        ranked = " OR ".join(t for t in terms if t in rarest)
+        gate = [t for t in rarest if counts[t] < at_most] or rarest[:1]
+        if not ranked:
+            return []
+        if len(gate) < len(rarest):
+            ranked = f"({' OR '.join(gate)}) AND ({ranked})"
+        return search(ranked, self.pool, docs)
 
     def _dense(self, qvec: np.ndarray, docs: frozenset[str] | None) -> list[tuple[int, float]]:
         import faiss
@@ -158,8 +186,8 @@ class Retriever:
         scores, ids = index.search(qvec.reshape(1, -1), min(want, index.ntotal))
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         if docs is not None:
-            allowed = {r["id"] for r in self.library.chunk_rows([i for i, _ in pairs]).values() if r["doc"] in docs}
-            pairs = [p for p in pairs if p[0] in allowed]
+            manuals = self.library.chunk_documents([i for i, _ in pairs])
+            pairs = [p for p in pairs if manuals.get(p[0]) in docs]
         return pairs[: self.pool]
 
     def _across_scripts(self, query: str, qvec: np.ndarray, docs: frozenset[str] | None, k: int,
@@ -173,14 +201,15 @@ class Retriever:
         ``k`` when no manual in the question's script is searched."""
         if not mostly_cjk(query) or docs == frozenset():
             return []
-        searched = docs if docs is not None else frozenset(d.name for d in self.library.documents())
-        other = frozenset(d for d in searched if not self.library.written_in_cjk(d))
+        scripts = self.library.scripts()
+        searched = docs if docs is not None else frozenset(scripts)
+        other = frozenset(d for d in searched if scripts.get(d) != "cjk")
         if not other:
             return []
         rankings = []
         if getattr(self.embedder, "multilingual", False) and other != docs:
             rankings.append(self._dense(qvec, other))
-        english = glossary.english_words(query, known=lambda w: self.library.word_count(w) > 0)
+        english = glossary.english_words(query, known=lambda w: self.library.word_count(w, at_most=1) > 0)
         if english:
             gloss = " ".join(english + LATIN_TOKEN_RE.findall(query))  # designators and numbers as asked
             gvec = self.embedder.embed_one(gloss)
@@ -214,6 +243,18 @@ class Retriever:
         """The figures on the passage's pages and the callouts that govern it."""
         figures = self.library.figures_of(passage.doc, set(range(passage.page, passage.page_end + 1)), passage.text)
         return replace(passage, figures=tuple(figures), callouts=tuple(governing_callouts(self.library, passage)))
+
+
+_EMBEDDING: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _embedding_thread() -> ThreadPoolExecutor:
+    """The process's thread that embeds questions while the calling thread searches words; made anew
+    in a forked child (a pool inherited from the parent has no thread there)."""
+    global _EMBEDDING
+    if _EMBEDDING is None or _EMBEDDING[0] != os.getpid():
+        _EMBEDDING = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-embed"))
+    return _EMBEDDING[1]
 
 
 def named_documents(library, query: str) -> tuple[set[str], list[str]]:
