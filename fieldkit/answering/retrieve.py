@@ -167,10 +167,10 @@ class Retriever:
             if " " in term:
                 counts[term] = self.library.match_count(term, at_most, table)
         rarest = sorted((t for t in rarest if counts[t]), key=counts.get)  # ties keep the question's order
+        if not rarest:
+            return []
         ranked = " OR ".join(t for t in terms if t in rarest)
         gate = [t for t in rarest if counts[t] < at_most] or rarest[:1]
-        if not ranked:
-            return []
         if len(gate) < len(rarest):
             ranked = f"({' OR '.join(gate)}) AND ({ranked})"
         return search(ranked, self.pool, docs)
