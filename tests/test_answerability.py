@@ -2,6 +2,8 @@
 question's key terms, the value asked for, terms no manual uses, cautions), callouts first only where
 they govern or speak to the question, and follow-ups in a session."""
 
+from dataclasses import replace
+
 import pytest
 
 from fieldkit.ui.render import answer_text
@@ -186,3 +188,38 @@ def test_a_manual_s_typo_still_holds_the_term():
     assert holds("damper") and holds("stabilizer") and holds("direction")
     assert not _holds("Check the valves for leaks.", {})("values")
     assert not _holds("Check the damper.", {})("hamper")
+
+
+def test_a_value_from_passages_not_close_by_meaning_must_come_from_a_sentence_about_the_question():
+    """Pure decision on measured signals: a passage that holds the question's words (share 0.6) but
+    whose only pressure is stated in a sentence holding 0.3 of them (the pump next to the one asked
+    about) answers when it is close by meaning, not when the best similarity is 0.40."""
+    from fieldkit.answering.evidence import CLOSE_DENSE, Signals, decide
+
+    far = Signals(top_dense=0.40, wanted=("pressure",), coverage=0.6, passages=((0.6, 0.3), (0.2, 0.0)),
+                  terms={"boost": 2.0, "pump": 1.0, "fuel": 1.0})
+    refused, reason = decide(far)
+    assert refused and "pressure" in reason and "0.40" in reason
+    assert not decide(replace(far, top_dense=CLOSE_DENSE + 0.01))[0]
+    assert not decide(replace(far, passages=((0.6, 0.5), (0.2, 0.0))))[0]  # the sentence is about it
+    assert not decide(replace(far, callout_share=0.6))[0]  # a CAUTION about it: never refused
+
+
+def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():
+    """A short word may drop many letters of an everyday word ("matl"), never of a rare manual word
+    ("peen" is not a shorthand of "peneton"); a longer word drops two letters at most."""
+    from fieldkit.answering.evidence import _slip_target
+
+    class Words:  # the two reads _slip_target makes of a library, over a fixed vocabulary
+        words = {"peneton": 3, "temperature": 40, "material": 12}
+
+        def vocabulary(self, initial):
+            return frozenset(w for w in self.words if w.startswith(initial))
+
+        def word_count(self, word, at_most=None):
+            return self.words.get(word, 0)
+
+    assert _slip_target(Words(), "peen") is None
+    assert _slip_target(Words(), "matl") == "material"
+    assert _slip_target(Words(), "tempature") == "temperature"
+    assert _slip_target(Words(), "temprtre") is None  # three letters dropped from a long word
