@@ -82,6 +82,19 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("realistically whats the smallest defect UT picks up?") == ()  # a size or a ply count
     assert wanted_values("torque and TOT normal but N2 droops - where do i look?") == ()  # a place, not a torque
     assert wanted_values("why does the voltage drop at idle?") == ()  # a cause
+    # "which" asks for a thing: the limit it names is not the value asked for
+    assert wanted_values("which TSO sets min performance for evac slides?") == ()
+    assert wanted_values("skid shoe wear limit?") == ("count",)
+    # a clause asking for a limit after one asking yes/no; "what X do i need" asks what, not yes/no
+    assert wanted_values("crack in the windshield - can i stop drill it, whats the limit") == ("count",)
+    assert wanted_values("what core density in pcf do i need for the plug?") == ("count",)
+    assert wanted_values("eng got a top overhaul to serviceable limits - does total time go to zero?") == ()
+    assert wanted_values("what mech tests at minimum?") == ()
+    # a temperature and a time named after a dash; a TBO is a time; a test load a weight
+    assert wanted_values("drying a radome wall before patching - oven temp and time?") == ("temperature", "time")
+    assert wanted_values("quick temp fix for chipped paint?") == ()
+    assert wanted_values("what's the prop TBO on the TBM?") == ("time",)
+    assert wanted_values("rescue hoist - what test load goes on the cable?") == ("weight",)
     from fieldkit.answering.evidence import _states
     from fieldkit.text.quantities import quantities
 

@@ -176,12 +176,17 @@ WANTED_VALUE_RES = (
                             r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
                             r"|\binches of (?:hg|mercury)", re.I)),
     ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
-                               r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)", re.I)),
+                               r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)"
+                               # "- oven temp and time?", "flash point on P-D-680?"
+                               r"|(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?\b(?!\s+(?:sensor|probe|gauge|bulb|switch|indicator|light|fix|repair|patch))"
+                               r"|\bflash ?point\b", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
                         r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
                         r"|,\s*(?:" + _TIME_UNITS + r")(?:\s*(?:and|or|&|/)\s*(?:" + _TIME_UNITS + r"))?\s*\??\s*$"
                         r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|retirement time"
-                        r"|overhaul time|deadline)\b|\b(?:shelf|pot|service|working|storage|useful|cure) life\b",
+                        r"|overhaul time|deadline)\b|\b(?:shelf|pot|service|working|storage|useful|cure) life\b"
+                        r"|\btbo\b|\bwhat(?:'s|s| is)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}time\b(?![\s-]*(?:limits? program|in service|since))"
+                        r"|(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?\s*(?:and|&|/)\s*time\b",
                         re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
@@ -193,7 +198,7 @@ WANTED_VALUE_RES = (
     ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:what|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
     # "how many degrees of the station bearing": an angle, unless a temperature is named
     ("angle", re.compile(r"\bangle\b|\bhow many degrees\b(?!\s*(?:f|c|fahrenheit|celsius|centigrade)\b)", re.I)),
-    ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b", re.I)),
+    ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b|\b(?:test|pull|proof|breaking) (?:load|force)\b", re.I)),
     ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"
                           r"|\b(?:biggest|largest)\b|\b(?:smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
                           r"(?:diameter|size|length|width|depth|thickness|height|taper|runout|gap)\b"
@@ -229,6 +234,8 @@ _LIMIT_WORD_RE = re.compile(
     r"|\bper (?:min|minute|sec|second|hour|hr|gal|gallon|inch|in|ft|foot)\b", re.IGNORECASE)
 _NOT_A_VALUE_RE = re.compile(r"\b(?:does|do|did|are|can|could|should|would|who|means?)\b|(?<!what )\bis\b"
                              r"|\bat (?:a )?(?:minimum|maximum)\b", re.IGNORECASE)
+_WHO_OR_MEANING_RE = re.compile(r"\b(?:who|means?|to do|do (?:with|about))\b|\bat (?:a )?(?:minimum|maximum)\b",
+                                re.IGNORECASE)
 _HOW_MANY_RE = re.compile(r"\bhow many\b", re.IGNORECASE)
 # Unit words that are as often something else ("in", "min", "bar", "foot", "mil-spec", "to what
 # degree", "second"), and time words (the time patterns above read those): not read as asked units.
@@ -350,6 +357,27 @@ _YES_NO_RE = re.compile(r"(?:^|[-–:;,]\s)\W*(?:do|does|did|is|are|was|can|coul
                         r"\s+(?:i|we|you|it|they|he|she|the|a|an|this|that|these|those|my|our|\w+s)\b", re.IGNORECASE)
 
 
+# A question's clauses: "crack in the windshield - can i stop drill it, whats the limit" asks a yes/no,
+# then for a number (a clause without an asking word is read only as part of the whole: "eng got a top
+# overhaul to serviceable limits - does total time go back to zero?" asks yes/no).
+_CLAUSE_RE = re.compile(r"\s[-–]\s|[,;:]\s|\?\s")
+
+
+def _asks_some_value(clause: str) -> bool:
+    """Does a clause open with a limit or ask how much ("max hysteresis allowed?"), or ask about a
+    limit or measure it names, not yes/no or who? "which TSO sets the min performance standards?" asks for
+    a thing, not for the limit it names."""
+    if _ANY_VALUE_RE.search(clause):
+        return True
+    first = _FIRST_ASKING_RE.search(clause)
+    which = bool(first) and first.group(1).lower() == "which"
+    # "what core density do i need?" asks what, not yes/no: only "who", "mean", an action ("what do
+    # we do with the rate?") or "at minimum" say no value is asked for.
+    asks_what = bool(first) and first.group(1).lower() == "what"
+    return bool(_LIMIT_WORD_RE.search(clause)) and not which and not (
+        _WHO_OR_MEANING_RE if asks_what else _NOT_A_VALUE_RE).search(clause)
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
@@ -362,8 +390,9 @@ def wanted_values(question: str) -> tuple[str, ...]:
     if named:  # "how many lbs", "in deg F": a value in that unit, not just any number
         kinds = [k for k in kinds if k != "count" or not _HOW_MANY_RE.search(question)] + named
     kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
-    if not kinds and (_ANY_VALUE_RE.search(question)
-                      or _LIMIT_WORD_RE.search(question) and not _NOT_A_VALUE_RE.search(question)):
+    clauses = _CLAUSE_RE.split(question)
+    asking = [c for c in clauses if _FIRST_ASKING_RE.search(c)] if len(clauses) > 1 else []
+    if not kinds and any(_asks_some_value(text) for text in [question, *asking]):
         kinds = ["count"]
     if not kinds and _DESIGNATION_RE.search(question) and not defined_term(asked) and not _YES_NO_RE.search(question):
         kinds = ["designation"]
