@@ -223,3 +223,18 @@ def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():
     assert _slip_target(Words(), "matl") == "material"
     assert _slip_target(Words(), "tempature") == "temperature"
     assert _slip_target(Words(), "temprtre") is None  # three letters dropped from a long word
+
+
+def test_a_value_no_passage_states_is_refused_beside_a_caution_about_it_shown_first(xr7):
+    """A CAUTION about the pump that gives no pressure cannot answer "what pressure": the question is
+    refused, and the CAUTION still comes first, verbatim, in the stream and the answer."""
+    from fieldkit.answering.events import Refused, WarningFound
+
+    events = list(xr7.answer("what pressure does the hydraulic pump put out?", generate=False))
+    answer = events[-1].answer
+    assert answer.refused and "pressure" in answer.reason, answer.reason
+    kinds = [type(e) for e in events]
+    assert kinds.index(WarningFound) < kinds.index(Refused)
+    assert [c.text for c in answer.warnings] == ["CAUTION: Do not run the hydraulic pump dry."]
+    text = answer_text(answer)
+    assert text.startswith("CAUTION: Do not run the hydraulic pump dry.") and "Not in the loaded manuals." in text

@@ -95,7 +95,11 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("quick temp fix for chipped paint?") == ()
     assert wanted_values("what's the prop TBO on the TBM?") == ("time",)
     assert wanted_values("rescue hoist - what test load goes on the cable?") == ("weight",)
-    from fieldkit.answering.evidence import _states
+    # how short a part may wear is a length; how far off a reading may be, a number of any unit
+    assert wanted_values("58 starter-gen brushes - how short can they wear before you swap em") == ("length", "percent")
+    assert wanted_values("huey gyro compass, how far off can copilot's be from pilot's") == ("count",)
+    assert wanted_values("TBM prop overhaul time between overhauls per AC 43-211A?") == ("time",)  # "TBO" spelled out
+    from fieldkit.answering.evidence import _states, _torque_in_psi
     from fieldkit.text.quantities import quantities
 
     assert _states(quantities("The inverter puts out 400 Hz ± 7 Hz."), ("frequency",))
@@ -103,6 +107,9 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert _states(quantities("Co-pilot's same as pilot's within 2°."), ("temperature", "angle"))
     assert _states(quantities("Tap testing is unreliable past three plies."), ("length",))  # a laminate's thickness
     assert _states(quantities("A 1/rev vertical is felt at about 6.5 cps."), ("frequency",))  # cycles per second
+    # a helicopter's torquemeter reads in psi
+    assert _torque_in_psi("Collective should go down to 13 PSI torque and up to 33 PSI.")
+    assert _torque_in_psi("TORQUE - 30 PSI.") and not _torque_in_psi("Engine oil pressure 80 to 115 psi.")
     assert wanted_values("whats the deadline to send the copy in?") == ("time",)
     # a unit named after a comma asks for its kind; a question opening with a limit, or asking how much,
     # of something no kind names wants some number; "how much of the part" may be answered in words

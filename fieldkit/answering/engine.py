@@ -34,7 +34,7 @@ from fieldkit.answering.events import (
     Token,
     WarningFound,
 )
-from fieldkit.answering.evidence import Evidence, Signals, assess
+from fieldkit.answering.evidence import CALLOUT_COVERS, COVERAGE_PASSAGES, Evidence, Signals, assess
 from fieldkit.answering.photo import PhotoReading, assessed_question, figures_first, holds_identifier, \
     identifier_phrase, look_up, not_in_manuals
 from fieldkit.answering.prompt import build_messages
@@ -147,6 +147,12 @@ class Engine:
             run.evidence = assess(self.library, query, result.passages)
         if run.evidence.refuse:
             run.related = result.passages[:3]
+            if run.evidence.signals.callout_share >= CALLOUT_COVERS:  # a value no passage states, asked
+                # beside a WARNING or CAUTION about the question: that callout still comes first, verbatim
+                close = collect_callouts(result.passages[:COVERAGE_PASSAGES])
+                run.warnings = tuple(c for c in relevant_callouts(query, close, [])[0] if c.kind in ("WARNING", "CAUTION"))
+                for callout in run.warnings:
+                    yield WarningFound(callout)
             yield Refused(run.evidence.reason, run.related)
             run.timings["first_token"] = run.ms()
             yield Done(self._finish(run, "refused"))

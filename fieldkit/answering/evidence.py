@@ -62,6 +62,8 @@ COVERAGE_MIN = 0.05  # weighted share of the key terms the best close passage mu
 # an answer, so the passage it comes from must be about the question, not near it.
 VALUE_COVERAGE_MIN = 0.45
 COVERAGE_PASSAGES = 5
+# The share of the key terms a WARNING or CAUTION holds when it is about the question.
+CALLOUT_COVERS = max(COVERAGE_MIN, VALUE_COVERAGE_MIN)
 RARITY_POWER = 2
 MIN_SLIP_LENGTH = 6  # words this long may match with one letter more or less (a typo, an OCR slip)
 COMMON_ENGLISH_RANK = 30000  # a word at least this common in English is phrasing, not a named thing
@@ -210,8 +212,13 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
         return True, f"the loaded manuals never mention {', '.join(s.unknown_identifiers)}"
     if not s.judged:
         return False, ""
-    if s.callout_share >= max(coverage_min, value_coverage_min):
-        return False, ""  # a WARNING or CAUTION is about it: never refused
+    # A WARNING or CAUTION about the question answers it or says what must not be done: never refused,
+    # unless a value is asked for that no close passage, the callout's own included, states ("58 hyd
+    # system psi?" beside a CAUTION about the HYD BOOST switch). The refusal then shows that callout.
+    value_unstated = bool(s.wanted) and not any(
+        stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min))
+    if s.callout_share >= max(coverage_min, value_coverage_min) and not value_unstated:
+        return False, ""
     # "whats filiform corrosion": a term no manual uses is not defined by them.
     undefined = [t for t in s.defines if t in s.unknown_terms]
     if undefined:
@@ -224,7 +231,7 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}"
         return True, f"no passage close to the question mentions {', '.join(s.missing_terms)}"
     # The value asked for must be stated, next to a key term, by a passage that is about the question.
-    if s.wanted and not any(stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min)):
+    if value_unstated:
         reason = f"no passage close to the question gives its {' or '.join(s.wanted)}"
         if s.unknown_terms:
             return True, f"the loaded manuals never mention {', '.join(s.unknown_terms)}; {reason}"
@@ -354,6 +361,7 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
     texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
     return max((_share(weights, s.text + " " + context, aliases) for s in Sources(texts).statements
                 if _states(s.quantities, wanted) or _names_unit_of(s, wanted)
+                or "torque" in wanted and _torque_in_psi(s.text)
                 or "designation" in wanted and _designates(s.text, named)), default=0.0)
 
 
@@ -366,6 +374,14 @@ def _designates(text: str, named: set[str]) -> bool:
 # A document or part cited by its number: "FAA Order 8120.2", "AC 43-13", "14 CFR part 43", "P/N 84200A".
 _DOCUMENT_NUMBER_RE = re.compile(r"\b(?:order|ac|part|cfr|far|tm|to|sae|astm|ams|nas|ata|p/n|part no\.?)\s*\d[\w.-]*",
                                  re.IGNORECASE)
+
+
+# A helicopter's torquemeter reads in psi: "down to 13 PSI torque", "TORQUE 30 PSI" state a torque.
+_PSI_TORQUE_RE = re.compile(r"\d\s*psi\s+(?:of\s+)?torque\b|\btorque\b[^.;\d]{0,20}\d[\d.,]*\s*psi\b", re.IGNORECASE)
+
+
+def _torque_in_psi(text: str) -> bool:
+    return bool(_PSI_TORQUE_RE.search(text))
 
 
 def _names_unit_of(statement, wanted: tuple[str, ...]) -> bool:

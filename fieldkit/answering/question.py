@@ -185,7 +185,7 @@ WANTED_VALUE_RES = (
                         r"|,\s*(?:" + _TIME_UNITS + r")(?:\s*(?:and|or|&|/)\s*(?:" + _TIME_UNITS + r"))?\s*\??\s*$"
                         r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|retirement time"
                         r"|overhaul time|deadline)\b|\b(?:shelf|pot|service|working|storage|useful|cure) life\b"
-                        r"|\btbo\b|\bwhat(?:'s|s| is)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}time\b(?![\s-]*(?:limits? program|in service|since))"
+                        r"|\btbo\b|\btime between overhauls?\b|\bwhat(?:'s|s| is)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}time\b(?![\s-]*(?:limits? program|in service|since))"
                         r"|(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?\s*(?:and|&|/)\s*time\b",
                         re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
@@ -199,7 +199,7 @@ WANTED_VALUE_RES = (
     # "how many degrees of the station bearing": an angle, unless a temperature is named
     ("angle", re.compile(r"\bangle\b|\bhow many degrees\b(?!\s*(?:f|c|fahrenheit|celsius|centigrade)\b)", re.I)),
     ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b|\b(?:test|pull|proof|breaking) (?:load|force)\b", re.I)),
-    ("length", re.compile(r"\bhow (?:far|deep|thick|wide|big|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"
+    ("length", re.compile(r"\bhow (?:far(?! off| out)|deep|thick|thin|wide|narrow|big|short|tall|high|long is)\b|\bclearance\b|\bhow much (?:play|free play)\b"
                           r"|\b(?:biggest|largest)\b|\b(?:smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
                           r"(?:diameter|size|length|width|depth|thickness|height|taper|runout|gap)\b"
                           r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
@@ -223,7 +223,7 @@ _UNIT_ASKED_RE = re.compile(r"(?:\b(?:how many|in|max|maximum|min|minimum|what)|
 # oversize"), asking an amount ("how much cg shift before ...") or a tolerance of something no pattern
 # reads: some number is wanted. Not "how much of the part": a share a manual may say in words.
 _ANY_VALUE_RE = re.compile(r"^\W*(?:what(?:'s|s| is)?\s+(?:the\s+|a\s+)?)?(?:max|maximum|min|minimum)\b"
-                           r"|\bhow much\b(?! of\b)|\btolerances?\b", re.IGNORECASE)
+                           r"|\bhow much\b(?! of\b)|\bhow far (?:off|out)\b|\btolerances?\b", re.IGNORECASE)
 # A limit, rate or measure named anywhere in a question that asks no yes/no or who ("oh58 skid shoe
 # wear limit?", "igniter plug gap spec", "flash rate, flashes per min?", "electrolyte specific
 # gravity") wants a number too; "20 min fuel light", "time-limits program" and "at minimum" name no

@@ -51,13 +51,14 @@ def answer_text(answer: Answer) -> str:
 
 
 def _answer_text(answer: Answer) -> str:
+    warnings = [f"{c.text}  [{c.doc}, p. {c.page}]" for c in answer.warnings]
     if answer.refused:
-        lines = [f"{REFUSAL} ({answer.reason})"]
+        lines = warnings + [f"{REFUSAL} ({answer.reason})"]
         if answer.related:
             lines.append("Related, not an answer:")
             lines.extend(f"  {cite_short(p)}: {p.text[:140].replace(chr(10), ' ')}" for p in answer.related)
         return "\n".join(lines)
-    lines = [f"{c.text}  [{c.doc}, p. {c.page}]" for c in answer.warnings]
+    lines = warnings
     if answer.generated:
         lines.append(answer.generated)
     if answer.quotes:
