@@ -211,7 +211,7 @@ def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():
     from fieldkit.answering.evidence import _slip_target
 
     class Words:  # the two reads _slip_target makes of a library, over a fixed vocabulary
-        words = {"peneton": 3, "temperature": 40, "material": 12}
+        words = {"peneton": 3, "temperature": 40, "material": 12, "prepreg": 9}
 
         def vocabulary(self, initial):
             return frozenset(w for w in self.words if w.startswith(initial))
@@ -223,6 +223,7 @@ def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():
     assert _slip_target(Words(), "matl") == "material"
     assert _slip_target(Words(), "tempature") == "temperature"
     assert _slip_target(Words(), "temprtre") is None  # three letters dropped from a long word
+    assert _slip_target(Words(), "perpreg") == "prepreg"  # two letters swapped
 
 
 def test_a_value_no_passage_states_is_refused_beside_a_caution_about_it_shown_first(xr7):

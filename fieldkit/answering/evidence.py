@@ -152,8 +152,9 @@ def with_slips_mended(library, question: str) -> str:
     """The question with each word that is neither common English nor the manuals' (a term the
     unknown-term rule would name) read as the word the manuals use that it is a slip or a shorthand
     of, sharing its first two letters and its last: letters dropped ("tempature", "shud", "chek",
-    "matl") or a vowel wrong, added or dropped ("sealent", "preassure"). A word with no such neighbour
-    ("borescope", "lycoming", "derating") stays: a thing no manual names."""
+    "matl"), a vowel wrong, added or dropped ("sealent", "preassure") or two letters swapped
+    ("perpreg"). A word with no such neighbour ("borescope", "lycoming", "derating") stays: a thing no
+    manual names."""
     def mended(m: re.Match) -> str:
         word = m.group(0).lower()
         if english_rank(word) <= COMMON_ENGLISH_RANK or library.word_count(word, at_most=1):
@@ -168,7 +169,9 @@ def _slip_target(library, word: str) -> str | None:
     shorthand of an everyday word ("matl", "shud") may drop many letters, a longer word ("tempature")
     two. A short word is not read as a rare word three or more letters longer: "peen" is not a
     shorthand of a manual's "peneton"."""
-    manuals, english = library.vocabulary(word[:2]), _common_words(word[:2])
+    swapped = word[0] + word[2]  # its second and third letters swapped ("perpreg"): begins with its first and third
+    manuals = library.vocabulary(word[:2]) | {t for t in library.vocabulary(swapped) if _vowel_slip(word, t)}
+    english = _common_words(word[:2]) | {t for t in _common_words(swapped) if _vowel_slip(word, t)}
 
     def dropped(t: str) -> int:  # letters the slip dropped that a shorthand of ``t`` may drop
         return len(word) if len(word) <= 4 and t in english else 2

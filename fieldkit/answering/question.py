@@ -378,6 +378,13 @@ def _asks_some_value(clause: str) -> bool:
         _WHO_OR_MEANING_RE if asks_what else _NOT_A_VALUE_RE).search(clause)
 
 
+# A reading named as a symptom ("58 showing low torque but high TOT, whats likely", "high frequency
+# vibration - which ref covers it", "can low system voltage keep the pump from running") is not the
+# value asked for; "what's the low ..." still asks it.
+_SYMPTOM_RE = re.compile(r"(?<!what )(?<!what's )(?<!the )\b(?:high|low|no|zero|erratic|excessive|fluctuating)\s+"
+                         r"(?:(?:system|engine|oil|bus|battery)\s+)?[\w-]+", re.IGNORECASE)
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
@@ -385,7 +392,8 @@ def wanted_values(question: str) -> tuple[str, ...]:
     first = _FIRST_ASKING_RE.search(question)
     if first and first.group(1).lower() in ("where", "why"):
         return ()  # "torque normal but N2 bleeds off - where do i look?": a place or a cause is asked for
-    kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(question)]
+    read = _SYMPTOM_RE.sub(" ", question)
+    kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(read)]
     named = _named_unit_kinds(question)
     if named:  # "how many lbs", "in deg F": a value in that unit, not just any number
         kinds = [k for k in kinds if k != "count" or not _HOW_MANY_RE.search(question)] + named
