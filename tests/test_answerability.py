@@ -85,6 +85,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("ok to wipe the cooling fan blades with acetone or naphtha?", "acetone"),  # alternatives no manual names
     ("what belt spec goes on the cooling fan?", "designation"),  # a spec asked for, none named there
     ("shelf life of the wheel bearing grease?", "time"),  # a life is a time: the manual gives none
+    ("max allowable play in the hydraulic pump mounting bolts?", "count"),  # the bolts' number is a torque, not a play
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)

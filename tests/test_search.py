@@ -41,7 +41,7 @@ def test_fts_query_handles_codes_units_and_cjk():
 
 
 def test_key_terms_values_asked_for_and_nicknames():
-    from fieldkit.answering.question import key_terms, wanted_values, with_shop_talk_spelled_out
+    from fieldkit.answering.question import key_terms, measured_term, wanted_values, with_shop_talk_spelled_out
 
     assert key_terms("what's the max rpm drop allowed on the mag check during runup?") == ["drop", "mag", "runup"]
     assert key_terms("can the owner-pilot sign off PM that his buddy did?") == ["owner-pilot", "sign", "pm"]
@@ -103,6 +103,12 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("58 showing low torque but high TOT, whats likely") == ()
     assert wanted_values("can low system voltage keep the fuel boost pump from running?") == ()
     assert wanted_values("whats the low oil pressure limit") == ("pressure",)
+    # the measure a question asks some number of: the sentence giving the number must name it
+    assert measured_term("max allowable play in the t/r pitch link bearings on the 58") == "play"
+    assert measured_term("whats the exposure limit for mercury vapor") == "exposure"
+    assert measured_term("whats meant by service limits on engine parts") is None  # a meaning
+    assert measured_term("chart limits exceeded, what do i do before adjusting") is None  # steps
+    assert measured_term("what's the min reading on the DC voltmeter") is None  # the meter's unit
     from fieldkit.answering.evidence import _states, _torque_in_psi
     from fieldkit.text.quantities import quantities
 

@@ -40,6 +40,7 @@ from fieldkit.answering.question import (
     defined_term,
     english_rank,
     key_terms,
+    measured_term,
     mentions,
     shop_words,
     unit_kinds_named,
@@ -130,7 +131,10 @@ def signals(library, question: str, passages) -> Signals:
     missing = tuple(sorted((t for t in weights if not holders[best](t)), key=lambda t: -weights[t]))
     wanted = wanted_values(question)
     named = {i.lower() for i in identifiers(question)}
-    facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases, named), 3)
+    # Some number of a measure the question names ("max allowable play"): the sentence giving it names it.
+    measure = measured_term(question) if wanted == ("count",) else None
+    facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases, named,
+                                                 measure), 3)
                    if wanted else 1.0) for p, share in zip(close, shares))
     # A WARNING or CAUTION that holds the question's key terms answers it, or says what must not be
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
@@ -353,7 +357,7 @@ def _held_share(weights: dict[str, float], holds) -> float:
 
 
 def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weights: dict[str, float],
-           aliases: dict[str, str], named: set[str] = frozenset()) -> float:
+           aliases: dict[str, str], named: set[str] = frozenset(), measure: str | None = None) -> float:
     """How much of the question the best sentence or table row stating a value of a wanted kind holds
     (weighted share of the key terms, its section title included), in the passage, a callout of it or
     the steps that follow it in its section; 0 when none states one. A chart the passage carries
@@ -363,9 +367,10 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
     context = passage.section.split(" > ")[-1]
     texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
     return max((_share(weights, s.text + " " + context, aliases) for s in Sources(texts).statements
-                if _states(s.quantities, wanted) or _names_unit_of(s, wanted)
-                or "torque" in wanted and _torque_in_psi(s.text)
-                or "designation" in wanted and _designates(s.text, named)), default=0.0)
+                if (_states(s.quantities, wanted) or _names_unit_of(s, wanted)
+                    or "torque" in wanted and _torque_in_psi(s.text)
+                    or "designation" in wanted and _designates(s.text, named))
+                and (measure is None or _holds(s.text + " " + context, aliases)(measure))), default=0.0)
 
 
 def _designates(text: str, named: set[str]) -> bool:

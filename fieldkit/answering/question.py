@@ -37,7 +37,7 @@ SHOP_TALK = {
     "cpc": "corrosion preventive compound", "cpcs": "corrosion preventive compounds",
     "rh": "relative humidity", "fab": "fabricate", "fabbing": "fabricating", "fabbed": "fabricated",
     "zap": "discharge", "zaps": "discharges", "cannon plug": "connector", "cannon plugs": "connectors",
-    "tho": "though",
+    "tho": "though", "dims": "dimensions",
 }
 # Not inside a hyphenated identifier: "TT-I-735" is a spec, not total time.
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(?<!\w-)(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])(?!-\w)",
@@ -383,6 +383,32 @@ def _asks_some_value(clause: str) -> bool:
 # value asked for; "what's the low ..." still asks it.
 _SYMPTOM_RE = re.compile(r"(?<!what )(?<!what's )(?<!the )\b(?:high|low|no|zero|erratic|excessive|fluctuating)\s+"
                          r"(?:(?:system|engine|oil|bus|battery)\s+)?[\w-]+", re.IGNORECASE)
+
+
+# The measure a question asking for some number names: "max allowable *play* in the pitch link
+# bearings", "the *exposure* limit for mercury vapor", "*wear* limit".
+_MEASURE_RES = (
+    re.compile(r"\b(?:max(?:imum)?|min(?:imum)?|allowable|allowed|permissible)\s+(?:(?:allowable|allowed|permissible)\s+)?"
+               r"([a-z][\w-]+)", re.IGNORECASE),
+    re.compile(r"\b([a-z][\w-]+)\s+(?:limits?|spec|tolerance|rate)\b", re.IGNORECASE),
+)
+
+
+_GENERIC_MEASURES = frozenset({"reading", "value", "amount"})  # "min reading on the voltmeter": the meter's unit
+_DOING_RE = re.compile(r"\b(?:what|how) (?:do|should|can) (?:i|we|you)\b", re.IGNORECASE)
+
+
+def measured_term(question: str) -> str | None:
+    """The key term naming the measure a question asks some number of, if it names one; not in a
+    question asking what a term means ("what's meant by service limits") or what to do."""
+    if defined_term(question) or _DOING_RE.search(question):
+        return None
+    terms = set(key_terms(question)) - _GENERIC_MEASURES
+    for pattern in _MEASURE_RES:
+        for m in pattern.finditer(question):
+            if m.group(1).lower() in terms:
+                return m.group(1).lower()
+    return None
 
 
 def wanted_values(question: str) -> tuple[str, ...]:
