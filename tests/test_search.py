@@ -99,6 +99,7 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("58 starter-gen brushes - how short can they wear before you swap em") == ("length", "percent")
     assert wanted_values("huey gyro compass, how far off can copilot's be from pilot's") == ("count",)
     assert wanted_values("TBM prop overhaul time between overhauls per AC 43-211A?") == ("time",)  # "TBO" spelled out
+    assert wanted_values("huey hyd reservoirs - which MIL spec fluid do I service them with?") == ("designation",)
     # a reading named as a symptom is not the value asked for
     assert wanted_values("58 showing low torque but high TOT, whats likely") == ()
     assert wanted_values("can low system voltage keep the fuel boost pump from running?") == ()

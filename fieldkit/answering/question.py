@@ -347,7 +347,7 @@ def alternatives(question: str) -> set[str]:
 _PART_NUMBER = r"(?:part ?(?:number|no\.?|#)|p/n|nsn)"
 _DESIGNATION_RE = re.compile(
     r"\b(?:what|which|need)\b[^?,]{0,40}\b(?:" + _PART_NUMBER + r"|spec|specification|mil[- ]?spec|mil[- ]?std|std|arp|doc"
-    r"|document)(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b|should\b|to use\b|covers?\b|has\b|and\b))"
+    r"|document)(?:\s+[a-z]+)?(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b|should\b|to use\b|covers?\b|has\b|and\b))"
     r"|^\W*" + _PART_NUMBER + r"\s+(?:for|of)\b", re.IGNORECASE)
 
 
