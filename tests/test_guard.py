@@ -116,6 +116,11 @@ CASES = [
     ("1.5-times", "Proof load the sling at 1.5 times the rated load.", ROPE, "", "ok"),
     ("2-times", "Proof load the sling at 2 times the rated load.", ROPE, "", "removed"),
     ("decimal-diameter", "Use safety wire of 0.032 inch diameter.", FRACTIONS, "", "ok"),
+    # a decimal the manual does not write: the same value, not the manual's figure (seen with the
+    # bundled model: "FOR BASELINE TEACS: 2.0" from "Subtract 2%")
+    ("decimal-padded", "For the baseline TEAC subtract 2.0.", "b. For the baseline TEAC subtract 2%.", "", "removed"),
+    ("decimal-dropped", "Torque the drain plug to 3.5 N·m.", "Torque the drain plug to 3.50 N·m.", "", "removed"),
+    ("thousands-separator", "Overhaul the blower at 16,000 hours.", "Overhaul the blower at 16000 hours.", "", "ok"),
     ("decimal-diameter-wrong", "Use safety wire of 0.32 inch diameter.", FRACTIONS, "", "removed"),
     # -- number words -----------------------------------------------------------------------------
     # a number written in digits is shown as the manual writes it: "5" is not a whole token of "five"

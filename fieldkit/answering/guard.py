@@ -149,6 +149,21 @@ def _in_words(q: Quantity, text: str) -> bool:
     return bool(lead) and not re.search(r"(?<![\d.,/])" + re.escape(lead.group(0).rstrip(".,")) + r"(?![\d/]|[.,]\d)", text)
 
 
+_DIGITS_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_FRACTION_RE = re.compile(r"[½¼¾⅓⅔⅛⅜⅝⅞]|\d\s*/\s*\d")
+
+
+def _written_alike(q: Quantity, s: Quantity) -> bool:
+    """Are the numerals of ``q`` those of ``s`` as written (thousands separators dropped)? "2.0" is
+    not the manual's "2%", though the value is the same; "1.5" may stand for "1½"."""
+    if _FRACTION_RE.search(q.text) or _FRACTION_RE.search(s.text):
+        return True
+
+    def numerals(text: str) -> set[str]:
+        return {re.sub(r",(?=\d{3}\b)", "", m.group(0)) for m in _DIGITS_RE.finditer(text)}
+    return numerals(q.text) <= numerals(s.text)
+
+
 def _unit_stems(q: Quantity) -> set[str]:
     return set(_stems(re.sub(r"^[\d\s.,/½¼¾⅛⅜⅝⅞-]+", "", q.text)))
 
@@ -167,7 +182,8 @@ def unsupported(sentence: str, sources: Sources | str, question: str = "") -> li
         # token of "four strokes", though the two are the same number.
         in_digits = not _in_words(q, written)
         stating = [u for u in sources.statements if any(
-            q.same(s) and not (in_digits and _in_words(s, u.text)) for s in u.quantities)]
+            q.same(s) and not (in_digits and _in_words(s, u.text)) and (not in_digits or _written_alike(q, s))
+            for s in u.quantities)]
         if not stating:
             problems.append(q.text)
             continue
