@@ -209,7 +209,7 @@ def test_a_value_from_passages_not_close_by_meaning_must_come_from_a_sentence_ab
 def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():
     """A short word may drop many letters of an everyday word ("matl"), never of a rare manual word
     ("peen" is not a shorthand of "peneton"); a longer word drops two letters at most."""
-    from fieldkit.answering.evidence import _slip_target
+    from fieldkit.answering.slips import _slip_target
 
     class Words:  # the two reads _slip_target makes of a library, over a fixed vocabulary
         words = {"peneton": 3, "temperature": 40, "material": 12, "prepreg": 9}

@@ -41,7 +41,8 @@ def test_fts_query_handles_codes_units_and_cjk():
 
 
 def test_key_terms_values_asked_for_and_nicknames():
-    from fieldkit.answering.question import key_terms, measured_term, wanted_values, with_shop_talk_spelled_out
+    from fieldkit.answering.question import key_terms, with_shop_talk_spelled_out
+    from fieldkit.answering.value_asked import measured_term, wanted_values
 
     assert key_terms("what's the max rpm drop allowed on the mag check during runup?") == ["drop", "mag", "runup"]
     assert key_terms("can the owner-pilot sign off PM that his buddy did?") == ["owner-pilot", "sign", "pm"]
@@ -146,7 +147,8 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("20 min fuel light came on early, what do i check") == ()
     assert wanted_values("who sets up the time-limits program?") == ()
     assert wanted_values("what tests does the material need at minimum?") == ()
-    from fieldkit.answering.question import defined_term, unit_kinds_named
+    from fieldkit.answering.question import defined_term
+    from fieldkit.answering.value_asked import unit_kinds_named
 
     assert defined_term("whats filiform corrosion, how do i spot it") == "filiform corrosion"
     assert defined_term("whats pitting corrosion and how do i tell it from dirt") == "pitting corrosion"

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from fieldkit.answering.guard import Sources
 from fieldkit.answering.question import (
@@ -40,14 +39,13 @@ from fieldkit.answering.question import (
     defined_term,
     english_rank,
     key_terms,
-    measured_term,
     mentions,
     shop_words,
-    unit_kinds_named,
-    wanted_values,
     with_shop_talk_spelled_out,
 )
 from fieldkit.answering.retrieve import named_documents
+from fieldkit.answering.slips import COMMON_ENGLISH_RANK, with_slips_mended
+from fieldkit.answering.value_asked import measured_term, unit_kinds_named, wanted_values
 from fieldkit.models.embedder import EMBEDDER_ID
 from fieldkit.text.language import detect_language
 from fieldkit.text.normalize import CJK_RE, content_words, identifiers, mostly_cjk, stem
@@ -67,7 +65,6 @@ COVERAGE_PASSAGES = 5
 CALLOUT_COVERS = max(COVERAGE_MIN, VALUE_COVERAGE_MIN)
 RARITY_POWER = 2
 MIN_SLIP_LENGTH = 6  # words this long may match with one letter more or less (a typo, an OCR slip)
-COMMON_ENGLISH_RANK = 30000  # a word at least this common in English is phrasing, not a named thing
 
 
 @dataclass(frozen=True)
@@ -146,68 +143,6 @@ def signals(library, question: str, passages) -> Signals:
     return replace(base, unknown_terms=absent, coverage=round(shares[best], 3), missing_terms=missing, wanted=wanted,
                    passages=facts, callout_share=round(callout, 3), terms=weights, defines=defines,
                    unknown_alternatives=tuple(t for t in absent if t in offered))
-
-
-_WORD_RE = re.compile(r"[A-Za-z]{4,}")
-_VOWELS = frozenset("aeiouy")
-
-
-def with_slips_mended(library, question: str) -> str:
-    """The question with each word that is neither common English nor the manuals' (a term the
-    unknown-term rule would name) read as the word the manuals use that it is a slip or a shorthand
-    of, sharing its first two letters and its last: letters dropped ("tempature", "shud", "chek",
-    "matl"), a vowel wrong, added or dropped ("sealent", "preassure") or two letters swapped
-    ("perpreg"). A word with no such neighbour ("borescope", "lycoming", "derating") stays: a thing no
-    manual names."""
-    def mended(m: re.Match) -> str:
-        word = m.group(0).lower()
-        if english_rank(word) <= COMMON_ENGLISH_RANK or library.word_count(word, at_most=1):
-            return m.group(0)
-        return _slip_target(library, word) or m.group(0)
-
-    return _WORD_RE.sub(mended, question)
-
-
-def _slip_target(library, word: str) -> str | None:
-    """The closest word the manuals use that ``word`` is a slip of (their own indexed words first): a
-    shorthand of an everyday word ("matl", "shud") may drop many letters, a longer word ("tempature")
-    two. A short word is not read as a rare word three or more letters longer: "peen" is not a
-    shorthand of a manual's "peneton"."""
-    swapped = word[0] + word[2]  # its second and third letters swapped ("perpreg"): begins with its first and third
-    manuals = library.vocabulary(word[:2]) | {t for t in library.vocabulary(swapped) if _vowel_slip(word, t)}
-    english = _common_words(word[:2]) | {t for t in _common_words(swapped) if _vowel_slip(word, t)}
-
-    def dropped(t: str) -> int:  # letters the slip dropped that a shorthand of ``t`` may drop
-        return len(word) if len(word) <= 4 and t in english else 2
-
-    found = sorted((abs(len(t) - len(word)), t not in manuals, t) for t in manuals | english if t != word and (
-        0 < len(t) - len(word) <= dropped(t) and t[-1] == word[-1] and _is_subsequence(word, t) or _vowel_slip(word, t)))
-    return next((t for _, theirs, t in found if not theirs or library.word_count(t, at_most=1)), None)
-
-
-def _is_subsequence(short: str, long: str) -> bool:
-    letters = iter(long)
-    return all(c in letters for c in short)
-
-
-def _vowel_slip(a: str, b: str) -> bool:
-    """One vowel changed, added or dropped, or two neighbouring letters swapped ("sealent" ~ "sealant")."""
-    if len(a) < 5 or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return (len(diff) == 1 and a[diff[0]] in _VOWELS and b[diff[0]] in _VOWELS) or (
-            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    long, short = (a, b) if len(a) > len(b) else (b, a)
-    return any(long[i] in _VOWELS and long[:i] + long[i + 1:] == short for i in range(len(long)))
-
-
-@lru_cache(maxsize=64)
-def _common_words(prefix: str) -> frozenset[str]:
-    """The commonest English words (rank up to COMMON_ENGLISH_RANK) beginning with ``prefix``."""
-    from fieldkit.answering.question import english_ranks
-
-    return frozenset(w for w, rank in english_ranks().items() if rank <= COMMON_ENGLISH_RANK and w.startswith(prefix))
 
 
 def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = COVERAGE_MIN,
