@@ -157,8 +157,8 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
     # A WARNING or CAUTION about the question answers it or says what must not be done: never refused,
     # unless a value is asked for that no close passage, the callout's own included, states ("58 hyd
     # system psi?" beside a CAUTION about the HYD BOOST switch). The refusal then shows that callout.
-    value_unstated = bool(s.wanted) and not any(
-        stated > 0 for share, stated in s.passages if share >= max(coverage_min, value_coverage_min))
+    stated = [given for share, given in s.passages if share >= max(coverage_min, value_coverage_min)]
+    value_unstated = bool(s.wanted) and not any(given > 0 for given in stated)
     if s.callout_share >= max(coverage_min, value_coverage_min) and not value_unstated:
         return False, ""
     # "whats filiform corrosion": a term no manual uses is not defined by them.
@@ -180,8 +180,7 @@ def decide(s: Signals, dense_floor: float = DENSE_FLOOR, coverage_min: float = C
         return True, reason + (f" (the closest do not mention {', '.join(s.missing_terms[:3])})" if s.missing_terms else "")
     # Where no passage is close by meaning, a value must come from a sentence that is itself about the
     # question: not a pressure stated for the pump next to the one asked about.
-    if s.wanted and s.floor and s.top_dense < CLOSE_DENSE and not any(
-            stated >= value_coverage_min for share, stated in s.passages if share >= max(coverage_min, value_coverage_min)):
+    if s.wanted and s.floor and s.top_dense < CLOSE_DENSE and not any(given >= value_coverage_min for given in stated):
         return True, (f"no sentence about the question gives its {' or '.join(s.wanted)} (the closest passages are "
                       f"not close, best similarity {s.top_dense:.2f})")
     # A term the best close passage holds in full is defined there, however short the question
@@ -301,11 +300,15 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
         return 1.0
     context = passage.section.split(" > ")[-1]
     texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
-    return max((_share(weights, s.text + " " + context, aliases) for s in Sources(texts).statements
-                if (_states(s.quantities, wanted) or _names_unit_of(s, wanted)
-                    or "torque" in wanted and _torque_in_psi(s.text)
-                    or "designation" in wanted and _designates(s.text, named))
-                and (measure is None or _holds(s.text + " " + context, aliases)(measure))), default=0.0)
+    best = 0.0
+    for s in Sources(texts).statements:
+        if not (_states(s.quantities, wanted) or _names_unit_of(s, wanted) or "torque" in wanted and _torque_in_psi(s.text)
+                or "designation" in wanted and _designates(s.text, named)):
+            continue
+        holds = _holds(s.text + " " + context, aliases)  # read once: the measure named and the share held
+        if measure is None or holds(measure):
+            best = max(best, _held_share(weights, holds))
+    return best
 
 
 def _designates(text: str, named: set[str]) -> bool:

@@ -156,12 +156,11 @@ _FRACTION_RE = re.compile(r"[½¼¾⅓⅔⅛⅜⅝⅞]|\d\s*/\s*\d")
 def _written_alike(q: Quantity, s: Quantity) -> bool:
     """Are the numerals of ``q`` those of ``s`` as written (thousands separators dropped)? "2.0" is
     not the manual's "2%", though the value is the same; "1.5" may stand for "1½"."""
-    if _FRACTION_RE.search(q.text) or _FRACTION_RE.search(s.text):
-        return True
+    return bool(_FRACTION_RE.search(q.text) or _FRACTION_RE.search(s.text)) or _numerals(q.text) <= _numerals(s.text)
 
-    def numerals(text: str) -> set[str]:
-        return {re.sub(r",(?=\d{3}\b)", "", m.group(0)) for m in _DIGITS_RE.finditer(text)}
-    return numerals(q.text) <= numerals(s.text)
+
+def _numerals(text: str) -> set[str]:
+    return {re.sub(r",(?=\d{3}\b)", "", m.group(0)) for m in _DIGITS_RE.finditer(text)}
 
 
 def _unit_stems(q: Quantity) -> set[str]:
@@ -182,8 +181,7 @@ def unsupported(sentence: str, sources: Sources | str, question: str = "") -> li
         # token of "four strokes", though the two are the same number.
         in_digits = not _in_words(q, written)
         stating = [u for u in sources.statements if any(
-            q.same(s) and not (in_digits and _in_words(s, u.text)) and (not in_digits or _written_alike(q, s))
-            for s in u.quantities)]
+            q.same(s) and (not in_digits or not _in_words(s, u.text) and _written_alike(q, s)) for s in u.quantities)]
         if not stating:
             problems.append(q.text)
             continue

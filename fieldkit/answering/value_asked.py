@@ -12,6 +12,7 @@ from fieldkit.answering.question import defined_term, key_terms
 # The kind of value a question asks for, read from the words it asks with: "torque for the drain
 # plug?", "how often", "what psi", "max TOT".
 _TIME_UNITS = "hours|hrs|minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles"  # "how many hrs"
+_TEMP_AFTER_A_DASH = r"(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?"  # "- oven temp and time?"
 WANTED_VALUE_RES = (
     ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
     ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
@@ -21,7 +22,7 @@ WANTED_VALUE_RES = (
     ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)"
                                # "- oven temp and time?", "flash point on P-D-680?"
-                               r"|(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?\b(?!\s+(?:sensor|probe|gauge|bulb|switch|indicator|light|fix|repair|patch))"
+                               r"|" + _TEMP_AFTER_A_DASH + r"\b(?!\s+(?:sensor|probe|gauge|bulb|switch|indicator|light|fix|repair|patch))"
                                r"|\bflash ?point\b", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
                         r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
@@ -29,7 +30,7 @@ WANTED_VALUE_RES = (
                         r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|retirement time"
                         r"|overhaul time|deadline)\b|\b(?:shelf|pot|service|working|storage|useful|cure) life\b"
                         r"|\btbo\b|\btime between overhauls?\b|\bwhat(?:'s|s| is)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}time\b(?![\s-]*(?:limits? program|in service|since))"
-                        r"|(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?\s*(?:and|&|/)\s*time\b",
+                        r"|" + _TEMP_AFTER_A_DASH + r"\s*(?:and|&|/)\s*time\b",
                         re.I)),
     ("voltage", re.compile(r"\bvolt(?:s|age)?\b", re.I)),
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
@@ -180,12 +181,11 @@ def _asks_some_value(clause: str) -> bool:
     if _ANY_VALUE_RE.search(clause):
         return True
     first = _FIRST_ASKING_RE.search(clause)
-    which = bool(first) and first.group(1).lower() == "which"
+    asking = first.group(1).lower() if first else ""
     # "what core density do i need?" asks what, not yes/no: only "who", "mean", an action ("what do
     # we do with the rate?") or "at minimum" say no value is asked for.
-    asks_what = bool(first) and first.group(1).lower() == "what"
-    return bool(_LIMIT_WORD_RE.search(clause)) and not which and not (
-        _WHO_OR_MEANING_RE if asks_what else _NOT_A_VALUE_RE).search(clause)
+    return bool(_LIMIT_WORD_RE.search(clause)) and asking != "which" and not (
+        _WHO_OR_MEANING_RE if asking == "what" else _NOT_A_VALUE_RE).search(clause)
 
 
 # A reading named as a symptom ("58 showing low torque but high TOT, whats likely", "high frequency
