@@ -86,6 +86,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("what belt spec goes on the cooling fan?", "designation"),  # a spec asked for, none named there
     ("shelf life of the wheel bearing grease?", "time"),  # a life is a time: the manual gives none
     ("max allowable play in the hydraulic pump mounting bolts?", "count"),  # the bolts' number is a torque, not a play
+    ("whats the torqe on the cooling fan blades?", "torque"),  # a slip of a value word still asks for that value
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -103,6 +104,7 @@ def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     ("which grease for the main wheel bearings?", "MIL-PRF-81322"),
     ("what grease spec goes in the main wheel bearings?", "MIL-PRF-81322"),  # the designation is stated
     ("what presure do the main tires take?", "45 psi"),  # slips read as the manuals' words
+    ("hydraulic pump bolt torqe?", "25 N·m"),
     ("how often do i chek the battery electrolite?", "every 50 hours"),
     ("can I reuse the blind fasteners on the wheel well fairing?", "must be replaced, not reused"),
     ("starter cool down limit after the 3rd failed start?", "30 minutes"),  # a limit the CAUTION states

@@ -54,6 +54,11 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("inverter check - what frequency should it put out?") == ("frequency",)
     assert wanted_values("what value resistor goes in the wrist strap cord, 1 meg?") == ("resistance",)
     assert wanted_values("how frequently is the strap tested?") == ("time",)
+    # A slip of a word naming a value names it ("torqe": the index finds it as "torq*", so no slip mending
+    # reads it); the word inflected does not ("torqued" asks no torque).
+    assert wanted_values("whats the torqe on the nut") == ("torque",)
+    assert wanted_values("what presure does the hyd pump put out?") == ("pressure",)
+    assert wanted_values("fasteners are set and torqued, what is the next step") == ()
     # A bearing "within how many degrees" is an angle (the manual writes "2°"); "degrees F" is not.
     assert wanted_values("ADF check - RMI within how many degrees of the station?") == ("temperature", "angle")
     assert wanted_values("how many degrees F max on the CHT?") == ("temperature",)

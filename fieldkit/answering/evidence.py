@@ -45,7 +45,7 @@ from fieldkit.answering.question import (
 )
 from fieldkit.answering.retrieve import named_documents
 from fieldkit.answering.slips import COMMON_ENGLISH_RANK, with_slips_mended
-from fieldkit.answering.value_asked import measured_term, unit_kinds_named, wanted_values
+from fieldkit.answering.value_asked import measured_term, unit_kinds_named, wanted_values, with_value_words_spelled
 from fieldkit.models.embedder import EMBEDDER_ID
 from fieldkit.text.language import detect_language
 from fieldkit.text.normalize import CJK_RE, content_words, identifiers, mostly_cjk, stem
@@ -107,6 +107,7 @@ def signals(library, question: str, passages) -> Signals:
     aliases = shop_words(question)  # "auxiliary power unit" is covered where a manual writes "APU"
     question = with_shop_talk_spelled_out(question, keep=False)  # "blackhawk" asks about the UH-60
     question = with_slips_mended(library, question)  # "tempature" asks for a temperature
+    question = with_value_words_spelled(question)  # "torqe", which the index finds as "torq*"
     unknown = tuple(t for t in identifiers(question) if len(t) > 2 and not library.mentions_identifier(t))
     close = passages[:COVERAGE_PASSAGES]
     # Coverage reads the question's words in the passages' script: English words in English passages,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from fieldkit.answering.question import defined_term, key_terms
+from fieldkit.answering.question import defined_term, english_rank, key_terms
 
 
 # The kind of value a question asks for, read from the words it asks with: "torque for the drain
@@ -221,10 +221,40 @@ def measured_term(question: str) -> str | None:
     return None
 
 
+# The words that name a kind of value; a slip of one ("torqe", "presure", "temprature") names it too.
+_VALUE_WORDS = ("torque", "pressure", "temperature", "voltage", "resistance", "frequency", "clearance",
+                "interval", "capacity", "thickness", "diameter", "humidity", "airspeed", "amperage")
+_LONG_WORD_RE = re.compile(r"[A-Za-z]{5,}")
+_RARE_RANK = 30000  # a word at least this common in English is a word, not a slip
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """``a`` is ``b`` with one letter dropped, added, changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def with_value_words_spelled(question: str) -> str:
+    """``question`` with slips of the words that name a kind of value read as those words."""
+    def spelled(m: re.Match) -> str:
+        word = m.group(0).lower()
+        if english_rank(word) <= _RARE_RANK or any(word.startswith(v) for v in _VALUE_WORDS):
+            return m.group(0)  # a word, or one of them inflected ("torqued", "clearances")
+        return next((v for v in _VALUE_WORDS if word[0] == v[0] and _one_slip(word, v)), m.group(0))
+
+    return _LONG_WORD_RE.sub(spelled, question)
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
-    asked, question = question, _WHATS_RE.sub("what", question)
+    asked, question = question, _WHATS_RE.sub("what", with_value_words_spelled(question))
     first = _FIRST_ASKING_RE.search(question)
     if first and first.group(1).lower() in ("where", "why"):
         return ()  # "torque normal but N2 bleeds off - where do i look?": a place or a cause is asked for
