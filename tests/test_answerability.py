@@ -208,6 +208,21 @@ def test_a_value_from_passages_not_close_by_meaning_must_come_from_a_sentence_ab
     assert not decide(replace(far, callout_share=0.6))[0]  # a CAUTION about it: never refused
 
 
+def test_a_value_from_another_manual_than_the_one_named_is_not_the_answer(xr7, tmp_path):
+    """"XR-7 pump pressure?" with only the XR-9 manual giving a pump pressure is refused: a value for
+    another machine than the one named is not its answer. Asked of the XR-9, it is answered."""
+    from fieldkit.ingest.pipeline import ingest_file
+
+    other = tmp_path / "xr9.md"
+    other.write_text("# XR-9 GROUND POWER CART MANUAL\n\n## 4-1. HYDRAULIC PUMP\n\n"
+                     "The hydraulic pump puts out 3000 psi at rated speed.\n")
+    ingest_file(xr7.library, xr7.embedder, other)
+    refused = _answer(xr7, "what pressure does the XR-7 hydraulic pump put out?")
+    assert refused.refused and "pressure" in refused.reason, refused.reason
+    answered = _answer(xr7, "what pressure does the XR-9 hydraulic pump put out?")
+    assert not answered.refused and "3000 psi" in answer_text(answered), answered.reason
+
+
 def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():
     """A short word may drop many letters of an everyday word ("matl"), never of a rare manual word
     ("peen" is not a shorthand of "peneton"); a longer word drops two letters at most."""

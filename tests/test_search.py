@@ -59,6 +59,9 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("whats the torqe on the nut") == ("torque",)
     assert wanted_values("what presure does the hyd pump put out?") == ("pressure",)
     assert wanted_values("fasteners are set and torqued, what is the next step") == ()
+    # A reading named as a symptom, however many words describe it, is not the value asked for.
+    assert wanted_values("huey has excessive high frequency vibration, what could cause it") == ()
+    assert wanted_values("uh-1 high engine oil temp - what should i be looking at?") == ()
     # A bearing "within how many degrees" is an angle (the manual writes "2°"); "degrees F" is not.
     assert wanted_values("ADF check - RMI within how many degrees of the station?") == ("temperature", "angle")
     assert wanted_values("how many degrees F max on the CHT?") == ("temperature",)

@@ -116,7 +116,8 @@ def signals(library, question: str, passages) -> Signals:
     # language the manuals are not written in; the similarity floor applies to English only (the
     # embedder is English-only).
     language = detect_language(question)
-    cjk = _mostly_cjk(close) or any(library.written_in_cjk(doc) for doc in named_documents(library, question)[0])
+    named_docs = named_documents(library, question)[0]
+    cjk = _mostly_cjk(close) or any(library.written_in_cjk(doc) for doc in named_docs)
     english = language == "en" and not cjk
     base = Signals(top, unknown, english, english and library.embedder_id == EMBEDDER_ID, bool(passages),
                    judged=english or (language == "zh" and cjk))
@@ -131,9 +132,11 @@ def signals(library, question: str, passages) -> Signals:
     named = {i.lower() for i in identifiers(question)}
     # Some number of a measure the question names ("max allowable play"): the sentence giving it names it.
     measure = measured_term(question) if wanted == ("count",) else None
+    # A value in another manual than the one the question names ("the 58": not the UH-1's pump pressure)
+    # is not its answer.
     facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases, named,
-                                                 measure), 3)
-                   if wanted else 1.0) for p, share in zip(close, shares))
+                                                 measure), 3) if not named_docs or p.doc in named_docs else 0.0)
+                  if wanted else (round(share, 3), 1.0) for p, share in zip(close, shares))
     # A WARNING or CAUTION that holds the question's key terms answers it, or says what must not be
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
     cautions = [c for p in close for c in p.callouts if c.kind in ("WARNING", "CAUTION")]

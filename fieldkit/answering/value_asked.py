@@ -191,8 +191,8 @@ def _asks_some_value(clause: str) -> bool:
 # A reading named as a symptom ("58 showing low torque but high TOT, whats likely", "high frequency
 # vibration - which ref covers it", "can low system voltage keep the pump from running") is not the
 # value asked for; "what's the low ..." still asks it.
-_SYMPTOM_RE = re.compile(r"(?<!what )(?<!what's )(?<!the )\b(?:high|low|no|zero|erratic|excessive|fluctuating)\s+"
-                         r"(?:(?:system|engine|oil|bus|battery)\s+)?[\w-]+", re.IGNORECASE)
+_SYMPTOM_RE = re.compile(r"(?<!what )(?<!what's )(?<!the )\b(?:(?:high|low|no|zero|erratic|excessive|fluctuating)\s+)+"
+                         r"(?:(?:system|engine|oil|bus|battery)\s+){0,2}[\w-]+", re.IGNORECASE)
 
 
 # The measure a question asking for some number names: "max allowable *play* in the pitch link
