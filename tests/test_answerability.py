@@ -223,6 +223,19 @@ def test_a_value_from_another_manual_than_the_one_named_is_not_the_answer(xr7, t
     assert not answered.refused and "3000 psi" in answer_text(answered), answered.reason
 
 
+def test_a_short_code_is_not_the_specification_asked_for(xr7, tmp_path):
+    """"What fluid spec goes in the dampers?" is not answered by a step naming test point "B2" or
+    gauge "N1": a specification is a longer designation (MIL-PRF-81322)."""
+    from fieldkit.ingest.pipeline import ingest_file
+
+    other = tmp_path / "xr7-dampers.md"
+    other.write_text("# XR-7 DAMPER SERVICING\n\n## 5-1. STABILIZER DAMPERS\n\n"
+                     "Fill the stabilizer dampers from the B2 reservoir until N1 shows full.\n")
+    ingest_file(xr7.library, xr7.embedder, other)
+    answer = _answer(xr7, "what fluid spec goes in the stabilizer dampers?")
+    assert answer.refused and "designation" in answer.reason, answer.reason
+
+
 def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():
     """A short word may drop many letters of an everyday word ("matl"), never of a rare manual word
     ("peen" is not a shorthand of "peneton"); a longer word drops two letters at most."""

@@ -318,7 +318,7 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
 def _designates(text: str, named: set[str]) -> bool:
     """Does a sentence or row name an identifier (a specification, standard or part number) other
     than those the question names ("UH-1")?"""
-    return any(i.lower() not in named for i in identifiers(text)) or bool(_DOCUMENT_NUMBER_RE.search(text))
+    return any(i.lower() not in named and len(i) > 3 for i in identifiers(text)) or bool(_DOCUMENT_NUMBER_RE.search(text))
 
 
 # A document or part cited by its number: "FAA Order 8120.2", "AC 43-13", "14 CFR part 43", "P/N 84200A".
