@@ -62,6 +62,14 @@ def test_key_terms_values_asked_for_and_nicknames():
     # A reading named as a symptom, however many words describe it, is not the value asked for.
     assert wanted_values("huey has excessive high frequency vibration, what could cause it") == ()
     assert wanted_values("uh-1 high engine oil temp - what should i be looking at?") == ()
+    # Shop shorthand names the value ("freq", "MHz", "tq", "flash pt", "- part number?"); a question
+    # asking what to troubleshoot asks for a check, whatever reading it describes.
+    assert wanted_values("what transducer freq (mhz) for UT on carbon laminates") == ("frequency",)
+    assert wanted_values("whats the tq gage redline on a uh-1c") == ("torque",)
+    assert wanted_values("whats the flash pt on pd680 type 2 solvent") == ("temperature",)
+    assert wanted_values("kiowa caution panel bulb - part number?") == ("designation",)
+    assert wanted_values("n2 decays in the max tq climb, what do i troubleshoot") == ()
+    assert wanted_values("58 has a medium freq vibe 20-25 cps in the airframe, what should i look at?") == ()
     # A bearing "within how many degrees" is an angle (the manual writes "2°"); "degrees F" is not.
     assert wanted_values("ADF check - RMI within how many degrees of the station?") == ("temperature", "angle")
     assert wanted_values("how many degrees F max on the CHT?") == ("temperature",)

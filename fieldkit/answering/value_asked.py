@@ -14,7 +14,7 @@ from fieldkit.answering.question import defined_term, english_rank, key_terms
 _TIME_UNITS = "hours|hrs|minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles"  # "how many hrs"
 _TEMP_AFTER_A_DASH = r"(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?"  # "- oven temp and time?"
 WANTED_VALUE_RES = (
-    ("torque", re.compile(r"\btorque\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
+    ("torque", re.compile(r"\btorque\b|\btq\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
     ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
                             r"|\bcompression (?:reading|check|test)|\bhow much vacuum"
                             r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
@@ -23,7 +23,7 @@ WANTED_VALUE_RES = (
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)"
                                # "- oven temp and time?", "flash point on P-D-680?"
                                r"|" + _TEMP_AFTER_A_DASH + r"\b(?!\s+(?:sensor|probe|gauge|bulb|switch|indicator|light|fix|repair|patch))"
-                               r"|\bflash ?point\b", re.I)),
+                               r"|\bflash ?(?:point|pt)\b", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
                         r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
                         r"|,\s*(?:" + _TIME_UNITS + r")(?:\s*(?:and|or|&|/)\s*(?:" + _TIME_UNITS + r"))?\s*\??\s*$"
@@ -36,8 +36,8 @@ WANTED_VALUE_RES = (
     ("current", re.compile(r"\bamps?\b(?![- ]?hours?)|\bamperage\b|\bcurrent draw\b", re.I)),
     ("charge", re.compile(r"\bamp(?:ere)?[- ]?hours?\b|\bah rating\b|\bbattery capacity\b", re.I)),
     ("resistance", re.compile(r"\bresistance\b|\bohms?\b|\bresistor\b|\bmeg(?:a)?(?:s|ohms?)?\b", re.I)),
-    ("frequency", re.compile(r"\bfrequency\b|\bhertz\b|\bhz\b", re.I)),
-    ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:rpm|airspeed|knots)\b"
+    ("frequency", re.compile(r"\bfrequency\b|\bfreqs?\b|\bhertz\b|\b[kmg]?hz\b", re.I)),
+    ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,40}\b(?:rpm|airspeed|knots)\b"
                          r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
     ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:what|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
     # "how many degrees of the station bearing": an angle, unless a temperature is named
@@ -159,7 +159,8 @@ _PART_NUMBER = r"(?:part ?(?:number|no\.?|#)|p/n|nsn)"
 _DESIGNATION_RE = re.compile(
     r"\b(?:what|which|need)\b[^?,]{0,40}\b(?:" + _PART_NUMBER + r"|spec|specification|mil[- ]?spec|mil[- ]?std|std|arp|doc"
     r"|document)(?:\s+[a-z]+)?(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b|should\b|to use\b|covers?\b|has\b|and\b))"
-    r"|^\W*" + _PART_NUMBER + r"\s+(?:for|of)\b", re.IGNORECASE)
+    r"|^\W*" + _PART_NUMBER + r"\s+(?:for|of)\b|(?:[-–:;,]\s*|\bwhat(?:'s|s| is)?\s+(?:the\s+)?)" + _PART_NUMBER + r"\b",
+    re.IGNORECASE)
 
 
 # A question, or a clause of one, that opens with a verb asks yes or no ("composite repair - do i
@@ -191,7 +192,7 @@ def _asks_some_value(clause: str) -> bool:
 # A reading named as a symptom ("58 showing low torque but high TOT, whats likely", "high frequency
 # vibration - which ref covers it", "can low system voltage keep the pump from running") is not the
 # value asked for; "what's the low ..." still asks it.
-_SYMPTOM_RE = re.compile(r"(?<!what )(?<!what's )(?<!the )\b(?:(?:high|low|no|zero|erratic|excessive|fluctuating)\s+)+"
+_SYMPTOM_RE = re.compile(r"(?<!what )(?<!what's )(?<!the )\b(?:(?:high|medium|low|no|zero|erratic|excessive|fluctuating)\s+)+"
                          r"(?:(?:system|engine|oil|bus|battery)\s+){0,2}[\w-]+", re.IGNORECASE)
 
 
@@ -251,12 +252,18 @@ def with_value_words_spelled(question: str) -> str:
     return _LONG_WORD_RE.sub(spelled, question)
 
 
+# "N2 decays in the max tq climb - what do i troubleshoot?", "what could cause it": a cause or a
+# check is asked for, not the reading the question describes.
+_CAUSE_OR_CHECK_RE = re.compile(r"\bwhat (?:do|should|would|can) (?:i|we|you) (?:be )?(?:check|troubleshoot|look|inspect|suspect)"
+                                r"|\bwhat (?:could|would|might|can|will)? ?(?:be )?caus|\bwhat causes\b", re.IGNORECASE)
+
+
 def wanted_values(question: str) -> tuple[str, ...]:
     """The kinds of value a question asks for ("torque", "time", "pressure", ...), or () when it asks
     for steps, a fact or a yes/no."""
     asked, question = question, _WHATS_RE.sub("what", with_value_words_spelled(question))
     first = _FIRST_ASKING_RE.search(question)
-    if first and first.group(1).lower() in ("where", "why"):
+    if first and first.group(1).lower() in ("where", "why") or _CAUSE_OR_CHECK_RE.search(question):
         return ()  # "torque normal but N2 bleeds off - where do i look?": a place or a cause is asked for
     read = _SYMPTOM_RE.sub(" ", question)
     kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(read)]
