@@ -87,6 +87,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("shelf life of the wheel bearing grease?", "time"),  # a life is a time: the manual gives none
     ("max allowable play in the hydraulic pump mounting bolts?", "count"),  # the bolts' number is a torque, not a play
     ("whats the torqe on the cooling fan blades?", "torque"),  # a slip of a value word still asks for that value
+    ("what oil goes on the cooling fan belt?", "designation"),  # an oil asked for is named by its spec
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -234,6 +235,12 @@ def test_a_short_code_is_not_the_specification_asked_for(xr7, tmp_path):
     ingest_file(xr7.library, xr7.embedder, other)
     answer = _answer(xr7, "what fluid spec goes in the stabilizer dampers?")
     assert answer.refused and "designation" in answer.reason, answer.reason
+
+    from fieldkit.answering.evidence import _designates
+
+    assert not _designates("Torque the hydraulic pump mounting bolts to 25 N·m.", set())  # "to 25" cites no TO
+    assert _designates("Service with fluid per TO 1-1A-8.", set())
+    assert _designates("Fill with MIL-PRF-5606 hydraulic fluid.", set())
 
 
 def test_a_slip_is_read_as_a_word_it_could_be_a_shorthand_of():

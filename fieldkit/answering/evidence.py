@@ -322,8 +322,9 @@ def _designates(text: str, named: set[str]) -> bool:
 
 
 # A document or part cited by its number: "FAA Order 8120.2", "AC 43-13", "14 CFR part 43", "P/N 84200A".
-_DOCUMENT_NUMBER_RE = re.compile(r"\b(?:order|ac|part|cfr|far|tm|to|sae|astm|ams|nas|ata|p/n|part no\.?)\s*\d[\w.-]*",
-                                 re.IGNORECASE)
+# "TO"/"TM" only in capitals and with a dash ("TO 1-1A-8"): "torque the bolts to 25 N·m" cites nothing.
+_DOCUMENT_NUMBER_RE = re.compile(r"(?i:\b(?:order|ac|part|cfr|far|sae|astm|ams|nas|ata|p/n|part no\.?)\s*\d[\w.-]*)"
+                                 r"|\b(?:TO|TM)\s*\d[\w.]*-[\w.-]*")
 
 
 # A helicopter's torquemeter reads in psi: "down to 13 PSI torque", "TORQUE 30 PSI" state a torque.

@@ -159,6 +159,7 @@ _PART_NUMBER = r"(?:part ?(?:number|no\.?|#)|p/n|nsn)"
 _DESIGNATION_RE = re.compile(
     r"\b(?:what|which|need)\b[^?,]{0,40}\b(?:" + _PART_NUMBER + r"|spec|specification|mil[- ]?spec|mil[- ]?std|std|arp|doc"
     r"|document)(?:\s+[a-z]+)?(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b|should\b|to use\b|covers?\b|has\b|and\b))"
+    r"|\b(?:what|which)\s+(?:kind of\s+|type of\s+)?(?:[\w-]+\s+)?(?:fluid|oil|grease|lube|lubricant)\b(?!\s+(?:press|pressure|temp|level|quantity|capacity|consumption|leak))"
     r"|^\W*" + _PART_NUMBER + r"\s+(?:for|of)\b|(?:[-–:;,]\s*|\bwhat(?:'s|s| is)?\s+(?:the\s+)?)" + _PART_NUMBER + r"\b",
     re.IGNORECASE)
 
