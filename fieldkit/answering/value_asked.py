@@ -254,9 +254,13 @@ def with_value_words_spelled(question: str) -> str:
 
 
 # "N2 decays in the max tq climb - what do i troubleshoot?", "what could cause it": a cause or a
-# check is asked for, not the reading the question describes.
-_CAUSE_OR_CHECK_RE = re.compile(r"\bwhat (?:do|should|would|can) (?:i|we|you) (?:be )?(?:check|troubleshoot|look|inspect|suspect)"
-                                r"|\bwhat (?:could|would|might|can|will)? ?(?:be )?caus|\bwhat causes\b", re.IGNORECASE)
+# check is asked for, not the reading the question describes;
+# "which chart do i compare my torque against", "what table gives the min/max dims": a part of a
+# manual is asked for, not the value it gives.
+_ASKS_NO_VALUE_RE = re.compile(r"\bwhat (?:do|should|would|can) (?:i|we|you) (?:be )?(?:check|troubleshoot|look|inspect|suspect)"
+                                r"|\bwhat (?:could|would|might|can|will)? ?(?:be )?caus|\bwhat causes\b"
+                                r"|\b(?:which|what)\s+(?:\w+\s+)?(?:chart|table|figure|fig|graph|form|page|section|paragraph"
+                                r"|appendix)s?\b", re.IGNORECASE)
 
 
 def wanted_values(question: str) -> tuple[str, ...]:
@@ -264,7 +268,7 @@ def wanted_values(question: str) -> tuple[str, ...]:
     for steps, a fact or a yes/no."""
     asked, question = question, _WHATS_RE.sub("what", with_value_words_spelled(question))
     first = _FIRST_ASKING_RE.search(question)
-    if first and first.group(1).lower() in ("where", "why") or _CAUSE_OR_CHECK_RE.search(question):
+    if first and first.group(1).lower() in ("where", "why") or _ASKS_NO_VALUE_RE.search(question):
         return ()  # "torque normal but N2 bleeds off - where do i look?": a place or a cause is asked for
     read = _SYMPTOM_RE.sub(" ", question)
     kinds = [kind for kind, pattern in WANTED_VALUE_RES + CJK_WANTED_VALUE_RES if pattern.search(read)]
