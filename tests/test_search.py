@@ -70,6 +70,8 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("kiowa caution panel bulb - part number?") == ("designation",)
     assert wanted_values("n2 decays in the max tq climb, what do i troubleshoot") == ()
     assert wanted_values("kiowa topping check, which chart do i compare my torque against") == ()
+    assert wanted_values("what awg wire do i use for a bonding jumper") == ("count",)
+    assert wanted_values("337 item 8 extra sheets - what paper size do attachments gotta be") == ()
     assert wanted_values("58 has a medium freq vibe 20-25 cps in the airframe, what should i look at?") == ()
     # A bearing "within how many degrees" is an angle (the manual writes "2°"); "degrees F" is not.
     assert wanted_values("ADF check - RMI within how many degrees of the station?") == ("temperature", "angle")

@@ -49,7 +49,10 @@ WANTED_VALUE_RES = (
                           r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
     ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:\w+ )?(?:oil|fuel|fluid|grease|"
                           r"sealant|water|solution)\b|\bcapacity\b", re.I)),
-    ("count", re.compile(r"\bhow many (?!" + _TIME_UNITS + r"|mils|inches|feet|ft|mm|"
+    # "what awg wire", "what dimension do i set it to": some number ("what size" is as often a part or
+    # a paper format, "8-1/2 by 11", written far from the words asked with)
+    ("count", re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}(?:dimension|dims|awg|wire gauge|wire gage)\b"
+                         r"|\bhow many (?!" + _TIME_UNITS + r"|mils|inches|feet|ft|mm|"
                          r"millimeters|cm|meters|thou|gallons|quarts|pints|liters|litres|ounces|cc|amps|volts|psi|degrees"
                          r"|times\b)\w+|\b(?:max|maximum|min|minimum)(?:imum)? number of\b", re.I)),
 )
