@@ -71,6 +71,11 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("n2 decays in the max tq climb, what do i troubleshoot") == ()
     assert wanted_values("kiowa topping check, which chart do i compare my torque against") == ()
     assert wanted_values("what awg wire do i use for a bonding jumper") == ("count",)
+    assert wanted_values("tot and torque normal but n2 bleeds off 1-2% then settles, what to check") == ()
+    assert wanted_values("temp radar dish protection - how long does it hold up") == ("time",)  # temporary
+    assert wanted_values("radar dish paint got scuffed, whats the temp fix till we can paint it") == ()
+    assert wanted_values("touching up conformal coat - oven temp and time?") == ("temperature", "time")
+    assert wanted_values("器材库房 温度湿度具体要控制在多少") == ("count",)  # "多少": how much
     assert wanted_values("337 item 8 extra sheets - what paper size do attachments gotta be") == ()
     assert wanted_values("58 has a medium freq vibe 20-25 cps in the airframe, what should i look at?") == ()
     # A bearing "within how many degrees" is an angle (the manual writes "2°"); "degrees F" is not.

@@ -12,14 +12,17 @@ from fieldkit.answering.question import defined_term, english_rank, key_terms
 # The kind of value a question asks for, read from the words it asks with: "torque for the drain
 # plug?", "how often", "what psi", "max TOT".
 _TIME_UNITS = "hours|hrs|minutes|mins|seconds|secs|days|weeks|months|years|yrs|cycles"  # "how many hrs"
-_TEMP_AFTER_A_DASH = r"(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}(?:temp|temperature)s?"  # "- oven temp and time?"
+# "temp", but not "temp radar dish protection" or "the temp fix" (temporary): "temp" before another noun
+_TEMP = (r"(?:temperature|temp(?!\s+(?!(?:and|or|for|of|limits?|range|setting|spec|during|when|in|at|before|after|on"
+         r"|should|is|to|max|min|reading|read|gauge|gage|indication)\b)[a-z]{3,}))")
+_TEMP_AFTER_A_DASH = r"(?:^|[-–:;,]\s*)(?:[\w-]+\s+){0,2}" + _TEMP + "s?"  # "- oven temp and time?"
 WANTED_VALUE_RES = (
     ("torque", re.compile(r"\btorque\b|\btq\b|\bhow tight|\b(?:inch|foot|ft|in)[- ]?(?:pounds?|lbs?)\b|\bn[·.-]?m\b", re.I)),
     ("pressure", re.compile(r"\bpsi[gad]?\b|\bkpa\b|\bhow much (?:air )?pressure|\bpressure (?:limit|setting|value|range)"
                             r"|\bcompression (?:reading|check|test)|\bhow much vacuum"
                             r"|\b(?:what|max|maximum|min|minimum)\b[^?]{0,20}\bpressure\b|\bprecharge\b"
                             r"|\binches of (?:hg|mercury)", re.I)),
-    ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:temp|temperature|degrees|tot|egt|"
+    ("temperature", re.compile(r"\b(?:what|max|maximum|min|minimum|how)\b[^?]{0,30}\b(?:" + _TEMP + r"|degrees|tot|egt|"
                                r"tgt|itt|mgt|cht)\b|\bhow (?:hot|cold|warm)\b|\b(?:temp|temperature) (?:limit|range)"
                                # "- oven temp and time?", "flash point on P-D-680?"
                                r"|" + _TEMP_AFTER_A_DASH + r"\b(?!\s+(?:sensor|probe|gauge|bulb|switch|indicator|light|fix|repair|patch))"
@@ -150,6 +153,8 @@ CJK_WANTED_VALUE_RES = (
     ("length", re.compile(r"多高|多远|多少米|多少公里|多少英尺|多少海里|多深|多厚|多宽")),
     ("percent", re.compile(r"百分之|多少比例|百分比")),
 )
+# "多少牛", "多少钱", "几个", "多大": some number, where no kind above is named
+_CJK_SOME_NUMBER_RE = re.compile(r"多少|几(?:个|次|名|项|位|台|架|种|级|条|块|份|元|人)|多大|多重")
 
 
 _FIRST_ASKING_RE = re.compile(r"\b(what|which|how|where|why|when)\b", re.IGNORECASE)
@@ -260,7 +265,7 @@ def with_value_words_spelled(question: str) -> str:
 # check is asked for, not the reading the question describes;
 # "which chart do i compare my torque against", "what table gives the min/max dims": a part of a
 # manual is asked for, not the value it gives.
-_ASKS_NO_VALUE_RE = re.compile(r"\bwhat (?:do|should|would|can) (?:i|we|you) (?:be )?(?:check|troubleshoot|look|inspect|suspect)"
+_ASKS_NO_VALUE_RE = re.compile(r"\bwhat (?:(?:do|should|would|can) (?:i|we|you) (?:be )?|to )(?:check|troubleshoot|look|inspect|suspect)"
                                 r"|\bwhat (?:could|would|might|can|will)? ?(?:be )?caus|\bwhat causes\b"
                                 r"|\b(?:which|what)\s+(?:\w+\s+)?(?:chart|table|figure|fig|graph|form|page|section|paragraph"
                                 r"|appendix)s?\b", re.IGNORECASE)
@@ -281,7 +286,7 @@ def wanted_values(question: str) -> tuple[str, ...]:
     kinds += [extra for kind in kinds for extra in _ALSO_WANTED.get(kind, ())]
     clauses = _CLAUSE_RE.split(question)
     asking = [c for c in clauses if _FIRST_ASKING_RE.search(c)] if len(clauses) > 1 else []
-    if not kinds and any(_asks_some_value(text) for text in [question, *asking]):
+    if not kinds and (any(_asks_some_value(text) for text in [question, *asking]) or _CJK_SOME_NUMBER_RE.search(read)):
         kinds = ["count"]
     if not kinds and _DESIGNATION_RE.search(question) and not defined_term(asked) and not _YES_NO_RE.search(question):
         kinds = ["designation"]
