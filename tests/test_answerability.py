@@ -59,6 +59,14 @@ def xr7(library, embedder, llm, tmp_path):
     return Engine(library=library, embedder=embedder, llm=llm)
 
 
+def _add_manual(engine, path, text: str) -> None:
+    """Ingest one more small manual into the engine's library."""
+    from fieldkit.ingest.pipeline import ingest_file
+
+    path.write_text(text)
+    ingest_file(engine.library, engine.embedder, path)
+
+
 def _answer(engine, question, **kw):
     from fieldkit.answering.events import Done
 
@@ -212,12 +220,8 @@ def test_a_value_from_passages_not_close_by_meaning_must_come_from_a_sentence_ab
 def test_a_value_from_another_manual_than_the_one_named_is_not_the_answer(xr7, tmp_path):
     """"XR-7 pump pressure?" with only the XR-9 manual giving a pump pressure is refused: a value for
     another machine than the one named is not its answer. Asked of the XR-9, it is answered."""
-    from fieldkit.ingest.pipeline import ingest_file
-
-    other = tmp_path / "xr9.md"
-    other.write_text("# XR-9 GROUND POWER CART MANUAL\n\n## 4-1. HYDRAULIC PUMP\n\n"
-                     "The hydraulic pump puts out 3000 psi at rated speed.\n")
-    ingest_file(xr7.library, xr7.embedder, other)
+    _add_manual(xr7, tmp_path / "xr9.md", "# XR-9 GROUND POWER CART MANUAL\n\n## 4-1. HYDRAULIC PUMP\n\n"
+                "The hydraulic pump puts out 3000 psi at rated speed.\n")
     refused = _answer(xr7, "what pressure does the XR-7 hydraulic pump put out?")
     assert refused.refused and "pressure" in refused.reason, refused.reason
     answered = _answer(xr7, "what pressure does the XR-9 hydraulic pump put out?")
@@ -227,12 +231,8 @@ def test_a_value_from_another_manual_than_the_one_named_is_not_the_answer(xr7, t
 def test_a_short_code_is_not_the_specification_asked_for(xr7, tmp_path):
     """"What fluid spec goes in the dampers?" is not answered by a step naming test point "B2" or
     gauge "N1": a specification is a longer designation (MIL-PRF-81322)."""
-    from fieldkit.ingest.pipeline import ingest_file
-
-    other = tmp_path / "xr7-dampers.md"
-    other.write_text("# XR-7 DAMPER SERVICING\n\n## 5-1. STABILIZER DAMPERS\n\n"
-                     "Fill the stabilizer dampers from the B2 reservoir until N1 shows full.\n")
-    ingest_file(xr7.library, xr7.embedder, other)
+    _add_manual(xr7, tmp_path / "xr7-dampers.md", "# XR-7 DAMPER SERVICING\n\n## 5-1. STABILIZER DAMPERS\n\n"
+                "Fill the stabilizer dampers from the B2 reservoir until N1 shows full.\n")
     answer = _answer(xr7, "what fluid spec goes in the stabilizer dampers?")
     assert answer.refused and "designation" in answer.reason, answer.reason
 
