@@ -76,6 +76,9 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert wanted_values("radar dish paint got scuffed, whats the temp fix till we can paint it") == ()
     assert wanted_values("touching up conformal coat - oven temp and time?") == ("temperature", "time")
     assert wanted_values("器材库房 温度湿度具体要控制在多少") == ("count",)  # "多少": how much
+    assert wanted_values("how many flight hrs between opening avionics boxes") == ("time",)
+    assert wanted_values("oh58 max N1 % before its an overspeed?") == ("percent",)
+    assert wanted_values("oh58 generator fail relay part number?") == ("designation",)
     assert wanted_values("337 item 8 extra sheets - what paper size do attachments gotta be") == ()
     assert wanted_values("58 has a medium freq vibe 20-25 cps in the airframe, what should i look at?") == ()
     # A bearing "within how many degrees" is an angle (the manual writes "2°"); "degrees F" is not.

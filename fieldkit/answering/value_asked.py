@@ -28,7 +28,7 @@ WANTED_VALUE_RES = (
                                r"|" + _TEMP_AFTER_A_DASH + r"\b(?!\s+(?:sensor|probe|gauge|bulb|switch|indicator|light|fix|repair|patch))"
                                r"|\bflash ?(?:point|pt)\b", re.I)),
     ("time", re.compile(r"\bhow (?:long|often|soon|quick|quickly|frequently|fast)\b|\binterval\b|\bevery how\b"
-                        r"|\bhow many (?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
+                        r"|\bhow many (?:[\w-]+\s+)?(?:" + _TIME_UNITS + r")\b|\bin (?:" + _TIME_UNITS + r")\b"
                         r"|,\s*(?:" + _TIME_UNITS + r")(?:\s*(?:and|or|&|/)\s*(?:" + _TIME_UNITS + r"))?\s*\??\s*$"
                         r"|\b(?:what|max(?:imum)?|min(?:imum)?)\b[^?]{0,25}\b(?:time limit|life limit|retirement time"
                         r"|overhaul time|deadline)\b|\b(?:shelf|pot|service|working|storage|useful|cure) life\b"
@@ -42,7 +42,7 @@ WANTED_VALUE_RES = (
     ("frequency", re.compile(r"\bfrequency\b|\bfreqs?\b|\bhertz\b|\b[kmg]?hz\b", re.I)),
     ("speed", re.compile(r"\b(?:what|how many|how much|which|max(?:imum)?|min(?:imum)?)\b[^?]{0,40}\b(?:rpm|airspeed|knots)\b"
                          r"|\b(?:rpm|airspeed) (?:limit|range|drop|setting|should)|\bhow fast\b", re.I)),
-    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:what|how many|how much|max(?:imum)?|min(?:imum)?)\s*%", re.I)),
+    ("percent", re.compile(r"\bhumidity\b|\bpercent(?:age)?\b|\b(?:what|how many|how much|max(?:imum)?|min(?:imum)?)\s*(?:[\w-]+\s*)?%", re.I)),
     # "how many degrees of the station bearing": an angle, unless a temperature is named
     ("angle", re.compile(r"\bangle\b|\bhow many degrees\b(?!\s*(?:f|c|fahrenheit|celsius|centigrade)\b)", re.I)),
     ("weight", re.compile(r"\bhow heavy\b|\bweigh(?:s|t)?\b|\bhow much force\b|\b(?:test|pull|proof|breaking) (?:load|force)\b", re.I)),
@@ -55,7 +55,7 @@ WANTED_VALUE_RES = (
     # "what awg wire", "what dimension do i set it to": some number ("what size" is as often a part or
     # a paper format, "8-1/2 by 11", written far from the words asked with)
     ("count", re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}(?:dimension|dims|awg|wire gauge|wire gage)\b"
-                         r"|\bhow many (?!" + _TIME_UNITS + r"|mils|inches|feet|ft|mm|"
+                         r"|\bhow many (?!(?:[\w-]+\s+)?(?:" + _TIME_UNITS + r")\b|mils|inches|feet|ft|mm|"
                          r"millimeters|cm|meters|thou|gallons|quarts|pints|liters|litres|ounces|cc|amps|volts|psi|degrees"
                          r"|times\b)\w+|\b(?:max|maximum|min|minimum)(?:imum)? number of\b", re.I)),
 )
@@ -168,7 +168,7 @@ _DESIGNATION_RE = re.compile(
     r"\b(?:what|which|need)\b[^?,]{0,40}\b(?:" + _PART_NUMBER + r"|spec|specification|mil[- ]?spec|mil[- ]?std|std|arp|doc"
     r"|document)(?:\s+[a-z]+)?(?=\s*(?:\?|$|goes\b|go\b|does\b|do\b|is\b|are\b|for\b|should\b|to use\b|covers?\b|has\b|and\b))"
     r"|\b(?:what|which)\s+(?:kind of\s+|type of\s+)?(?:[\w-]+\s+)?(?:fluid|oil|grease|lube|lubricant)\b(?!\s+(?:press|pressure|temp|level|quantity|capacity|consumption|leak))"
-    r"|^\W*" + _PART_NUMBER + r"\s+(?:for|of)\b|(?:[-–:;,]\s*|\bwhat(?:'s|s| is)?\s+(?:the\s+)?)" + _PART_NUMBER + r"\b",
+    r"|^\W*" + _PART_NUMBER + r"\s+(?:for|of)\b|\b" + _PART_NUMBER + r"\s*\??\s*$|(?:[-–:;,]\s*|\bwhat(?:'s|s| is)?\s+(?:the\s+)?)" + _PART_NUMBER + r"\b",
     re.IGNORECASE)
 
 
