@@ -288,3 +288,22 @@ def test_a_slip_is_searched_as_the_manuals_word(xr7):
         passages = xr7.search(question, k=3).passages
         assert passages[0].section.endswith(section), [p.section for p in passages]
         assert passages[0].score > by_meaning_alone * 1.2, passages[0].score  # its words matched too
+
+
+def test_a_figures_notes_are_about_what_its_caption_names():
+    """A value in a figure's notes ("Limited to a quantity of four (4).") is stated for what the
+    figure's caption names, not only for the words of its own sentence."""
+    from fieldkit.answering.evidence import _gives
+    from fieldkit.library.records import Passage
+
+    class Library:  # the one read _gives makes beyond the passage
+        def following_text(self, chunk_id):
+            return ""
+
+    notes = Passage(1, "ac.pdf", 47, 47, None, "702. PREPARATION > TINNED COPPER TERMINALS", "text",
+                    "Notes: * See Table 7-2 for specific materials. Limited to a quantity of four (4).\n"
+                    "FIGURE 7-2. NUT PLATE BONDING OR GROUNDING TO FLAT SURFACE", 0.0)
+    weights = {"nut": 1.0, "plate": 1.0, "flat": 1.0, "surface": 1.0, "terminals": 1.0}
+    assert _gives(Library(), notes, ("count",), False, weights, {}) == 1.0
+    bare = replace(notes, text="Notes: Limited to a quantity of four (4).")
+    assert _gives(Library(), bare, ("count",), False, weights, {}) == pytest.approx(0.2)  # the section title alone

@@ -302,7 +302,9 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
     counts in full when the question asks for one: its values are in the picture."""
     if wants_figure and passage.figures:
         return 1.0
-    context = passage.section.split(" > ")[-1]
+    # A figure's notes are about what its caption names ("Limited to a quantity of four (4)." under
+    # "FIGURE 7-2. NUT PLATE BONDING OR GROUNDING TO FLAT SURFACE"): the captions in the passage count too.
+    context = " ".join([passage.section.split(" > ")[-1], *_CAPTION_RE.findall(passage.text)])
     texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
     best = 0.0
     for s in Sources(texts).statements:
@@ -313,6 +315,9 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
         if measure is None or holds(measure):
             best = max(best, _held_share(weights, holds))
     return best
+
+
+_CAPTION_RE = re.compile(r"^(?:FIGURE|Figure|Fig\.)\s+[A-Z]?\d+(?:[-.]\d+)*[A-Z]?\b[.:]?\s*(.*)$", re.MULTILINE)
 
 
 def _designates(text: str, named: set[str]) -> bool:
