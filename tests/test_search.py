@@ -194,6 +194,8 @@ def test_key_terms_values_asked_for_and_nicknames():
     assert with_shop_talk_spelled_out("Huey governor check, CB in") == "Huey (UH-1) governor check, CB (circuit breaker) in"
     assert with_shop_talk_spelled_out("vibe check on the t/r", keep=False) == "vibration check on the tail rotor"
     assert with_shop_talk_spelled_out("58 mtf autos", keep=False) == "58 maintenance test flight autorotations"
+    assert with_shop_talk_spelled_out("hover pwr chk, batt and gen lites", keep=False) == \
+        "hover power check, battery and generator lights"
     assert with_shop_talk_spelled_out("what CPC on the racks", keep=False) == "what corrosion preventive compound on the racks"
     assert with_shop_talk_spelled_out("fabbing a bracket", keep=False) == "fabricating a bracket"
     assert with_shop_talk_spelled_out("what RH for the layup room", keep=False) == "what relative humidity for the layup room"

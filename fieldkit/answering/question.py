@@ -39,6 +39,10 @@ SHOP_TALK = {
     "rh": "relative humidity", "fab": "fabricate", "fabbing": "fabricating", "fabbed": "fabricated",
     "zap": "discharge", "zaps": "discharges", "cannon plug": "connector", "cannon plugs": "connectors",
     "tho": "though", "dims": "dimensions",
+    # the common aviation maintenance abbreviations
+    "pwr": "power", "chk": "check", "acft": "aircraft", "batt": "battery", "gen": "generator", "lts": "lights",
+    "lites": "lights", "lite": "light", "stab": "stabilizer", "approx": "approximately", "reqd": "required",
+    "inop": "inoperative",
 }
 # Not inside a hyphenated identifier: "TT-I-735" is a spec, not total time.
 SHOP_TALK_RE = re.compile(r"(?<![\w/])(?<!\w-)(" + "|".join(re.escape(k) for k in SHOP_TALK) + r")(?![\w/])(?!-\w)",
