@@ -96,6 +96,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("max allowable play in the hydraulic pump mounting bolts?", "count"),  # the bolts' number is a torque, not a play
     ("whats the torqe on the cooling fan blades?", "torque"),  # a slip of a value word still asks for that value
     ("what oil goes on the cooling fan belt?", "designation"),  # an oil asked for is named by its spec
+    ("is there a fee to have the cart inspected, how much?", "price"),  # a price is stated with its currency
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)
@@ -307,3 +308,10 @@ def test_a_figures_notes_are_about_what_its_caption_names():
     assert _gives(Library(), notes, ("count",), False, weights, {}) == 1.0
     bare = replace(notes, text="Notes: Limited to a quantity of four (4).")
     assert _gives(Library(), bare, ("count",), False, weights, {}) == pytest.approx(0.2)  # the section title alone
+
+
+def test_a_price_is_a_number_with_its_currency():
+    from fieldkit.answering.evidence import _MONEY_RE
+
+    assert all(_MONEY_RE.search(t) for t in ("The fee is $25.", "a fee of 40 dollars", "报名费100元", "人民币 200"))
+    assert not any(_MONEY_RE.search(t) for t in ("Inflate to 45 psi.", "See paragraph 25.", "保存2年"))

@@ -309,6 +309,7 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
     best = 0.0
     for s in Sources(texts).statements:
         if not (_states(s.quantities, wanted) or _names_unit_of(s, wanted) or "torque" in wanted and _torque_in_psi(s.text)
+                or "price" in wanted and _MONEY_RE.search(s.text)
                 or "designation" in wanted and _designates(s.text, named)):
             continue
         holds = _holds(s.text + " " + context, aliases)  # read once: the measure named and the share held
@@ -330,6 +331,10 @@ def _designates(text: str, named: set[str]) -> bool:
 # "TO"/"TM" only in capitals and with a dash ("TO 1-1A-8"): "torque the bolts to 25 N·m" cites nothing.
 _DOCUMENT_NUMBER_RE = re.compile(r"(?i:\b(?:order|ac|part|cfr|far|sae|astm|ams|nas|ata|p/n|part no\.?)\s*\d[\w.-]*)"
                                  r"|\b(?:TO|TM)\s*\d[\w.]*-[\w.-]*")
+
+
+# An amount of money: "$25", "25 dollars", "100元", "人民币100".
+_MONEY_RE = re.compile(r"[$¥€£]\s?\d|\d\s*(?:dollars|usd|eur|元|人民币)|人民币\s*\d", re.IGNORECASE)
 
 
 # A helicopter's torquemeter reads in psi: "down to 13 PSI torque", "TORQUE 30 PSI" state a torque.

@@ -50,6 +50,9 @@ WANTED_VALUE_RES = (
                           r"|\b(?:biggest|largest)\b|\b(?:smallest|longest|shortest|max(?:imum)?|min(?:imum)?)\b[^?]{0,20}\b"
                           r"(?:diameter|size|length|width|depth|thickness|height|taper|runout|gap)\b"
                           r"|\bhow many (?:mils|inches|feet|ft|mm|millimeters|cm|meters|thou)\b", re.I)),
+    # "is there a fee to file the 337, how much": an amount of money, stated with its currency
+    ("price", re.compile(r"\b(?:fees?|costs?|price|charges?)\b[^?]{0,40}\bhow much\b|\bhow much\b[^?]{0,40}\b(?:fees?|costs?|price|charge)\b",
+                         re.I)),
     ("volume", re.compile(r"\bhow many (?:gallons|quarts|pints|liters|litres|ounces|cc)\b|\bhow much (?:\w+ )?(?:oil|fuel|fluid|grease|"
                           r"sealant|water|solution)\b|\bcapacity\b", re.I)),
     # "what awg wire", "what dimension do i set it to": some number ("what size" is as often a part or
@@ -152,6 +155,7 @@ CJK_WANTED_VALUE_RES = (
                         r"|啥时候|什么时候|期限|有效期|间隔|多少岁|几岁")),
     ("length", re.compile(r"多高|多远|多少米|多少公里|多少英尺|多少海里|多深|多厚|多宽")),
     ("percent", re.compile(r"百分之|多少比例|百分比")),
+    ("price", re.compile(r"多少钱|多少\w{0,3}费|费[^？?]{0,8}多少")),
 )
 # "多少牛", "多少钱", "几个", "多大": some number, where no kind above is named
 _CJK_SOME_NUMBER_RE = re.compile(r"多少|几(?:个|次|名|项|位|台|架|种|级|条|块|份|元|人)|多大|多重")
