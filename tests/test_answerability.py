@@ -97,6 +97,7 @@ def test_a_question_a_caution_answers_is_answered_with_the_caution_first(xr7):
     ("whats the torqe on the cooling fan blades?", "torque"),  # a slip of a value word still asks for that value
     ("what oil goes on the cooling fan belt?", "designation"),  # an oil asked for is named by its spec
     ("is there a fee to have the cart inspected, how much?", "price"),  # a price is stated with its currency
+    ("how many washers go on the hydraulic pump mounting bolts?", "count"),  # "25 N·m" counts no washers
 ])
 def test_near_misses_are_refused_with_the_reason(xr7, question, named):
     answer = _answer(xr7, question)

@@ -212,6 +212,7 @@ _SYMPTOM_RE = re.compile(r"(?<!what )(?<!what's )(?<!the )\b(?:(?:high|medium|lo
 # The measure a question asking for some number names: "max allowable *play* in the pitch link
 # bearings", "the *exposure* limit for mercury vapor", "*wear* limit".
 _MEASURE_RES = (
+    re.compile(r"\bhow many ([a-z][\w-]+)", re.IGNORECASE),  # "how many *terminals* can i stack"
     re.compile(r"\b(?:max(?:imum)?|min(?:imum)?|allowable|allowed|permissible)\s+(?:(?:allowable|allowed|permissible)\s+)?"
                r"([a-z][\w-]+)", re.IGNORECASE),
     re.compile(r"\b([a-z][\w-]+)\s+(?:limits?|spec|tolerance|rate)\b", re.IGNORECASE),
