@@ -171,6 +171,10 @@ EVAL = Path(__file__).resolve().parent / "eval"
     ("validation-87.jsonl", 3, 16, 0.70),  # 1/34, 19/26, 0.79
     ("validation-88.jsonl", 4, 21, 0.72),  # 2/34, 24/26, 0.81
     ("validation-89.jsonl", 6, 16, 0.74),  # 4/34, 19/26, 0.83
+    ("validation-90.jsonl", 3, 17, 0.70),  # 1/34, 20/26, 0.79
+    ("validation-91.jsonl", 7, 14, 0.70),  # 5/34, 17/26, 0.79
+    ("validation-92.jsonl", 3, 13, 0.82),  # 1/34, 16/26, 0.91
+    ("validation-93.jsonl", 4, 13, 0.85),  # 2/34, 16/26, 0.94
 ])
 def test_validation_sets_hold_the_dev_tuning(extra_engine, name, max_false_refusals, min_refused, min_gold_cited):
     """Question sets written over manuals and facts the dev set does not use (tests/eval/README.md)."""
