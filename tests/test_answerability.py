@@ -281,17 +281,6 @@ def test_a_value_no_passage_states_is_refused_beside_a_caution_about_it_shown_fi
     assert text.startswith("CAUTION: Do not run the hydraulic pump dry.") and "Not in the loaded manuals." in text
 
 
-def test_a_slip_is_searched_as_the_manuals_word(xr7):
-    """'electrolite' and 'governer' search the manuals' 'electrolyte' and 'governor' (words, not only
-    meaning, find the passage)."""
-    retriever = xr7.retriever
-    by_meaning_alone = retriever.dense_weight / (retriever.rrf_k + 1)  # the best a passage scores without a word match
-    for question, section in (("electrolite", "3-2. BATTERY"), ("governer dial", "4-3. GOVERNOR")):
-        passages = xr7.search(question, k=3).passages
-        assert passages[0].section.endswith(section), [p.section for p in passages]
-        assert passages[0].score > by_meaning_alone * 1.2, passages[0].score  # its words matched too
-
-
 def test_a_figures_notes_are_about_what_its_caption_names():
     """A value in a figure's notes ("Limited to a quantity of four (4).") is stated for what the
     figure's caption names, not only for the words of its own sentence."""

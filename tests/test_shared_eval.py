@@ -167,13 +167,13 @@ EVAL = Path(__file__).resolve().parent / "eval"
     ("validation-75.jsonl", 5, 18, 0.72),  # 4/35, 22/25, 0.77 (v75-50 relabelled answerable; v75-55's "rotor rmp" refused since "what ... rpm" reads further)
     ("validation-76.jsonl", 3, 19, 0.73),  # 1/34, 22/26, 0.82
     ("validation-77.jsonl", 2, 17, 0.71),  # 0/35, 20/25, 0.80 (v77-08 relabelled answerable)
-    ("validation-86.jsonl", 4, 18, 0.72),  # 2/34, 21/26, 0.81
+    ("validation-86.jsonl", 4, 18, 0.72),  # 2/34, 20/26, 0.81
     ("validation-87.jsonl", 3, 16, 0.70),  # 1/34, 19/26, 0.79
-    ("validation-88.jsonl", 4, 21, 0.72),  # 2/34, 24/26, 0.81
+    ("validation-88.jsonl", 4, 21, 0.72),  # 2/34, 24/26, 0.78
     ("validation-89.jsonl", 6, 16, 0.74),  # 4/34, 19/26, 0.83
     ("validation-90.jsonl", 3, 17, 0.70),  # 1/34, 20/26, 0.79
     ("validation-91.jsonl", 7, 14, 0.70),  # 5/34, 17/26, 0.79
-    ("validation-92.jsonl", 3, 13, 0.82),  # 1/34, 16/26, 0.91
+    ("validation-92.jsonl", 4, 13, 0.82),  # 2/34, 16/26, 0.91
     ("validation-93.jsonl", 4, 13, 0.85),  # 2/34, 16/26, 0.94
 ])
 def test_validation_sets_hold_the_dev_tuning(extra_engine, name, max_false_refusals, min_refused, min_gold_cited):

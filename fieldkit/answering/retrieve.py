@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fieldkit.answering.question import asks_for_figure, designators, key_terms, with_shop_talk_spelled_out
-from fieldkit.answering.slips import with_slips_mended
 from fieldkit.library.records import Callout, Passage
 from fieldkit.library.vectors import approx_from
 from fieldkit.library.substrings import substring_search
@@ -62,8 +61,6 @@ class Retriever:
             applicable = self.library.applicable_documents(applies_to)
             docs = applicable if docs is None else docs & applicable
         text = with_shop_talk_spelled_out(query)  # "huey" also searches "UH-1", "CB" "circuit breaker"
-        if detect_language(query) == "en":
-            text = with_slips_mended(self.library, text)  # "dessicant" searches the manuals' "desiccant"
         named, named_by = named_documents(self.library, text) if docs is None else (set(), [])
         if named and not any(t.isdigit() for t in named_by) and not mostly_cjk(query) and all(
                 self.library.written_in_cjk(d) for d in named):
