@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from fieldkit.answering.question import defined_term, english_rank, key_terms
+from fieldkit.answering.slips import COMMON_ENGLISH_RANK
 
 
 # The kind of value a question asks for, read from the words it asks with: "torque for the drain
@@ -240,7 +241,6 @@ def measured_term(question: str) -> str | None:
 _VALUE_WORDS = ("torque", "pressure", "temperature", "voltage", "resistance", "frequency", "clearance",
                 "interval", "capacity", "thickness", "diameter", "humidity", "airspeed", "amperage")
 _LONG_WORD_RE = re.compile(r"[A-Za-z]{5,}")
-_RARE_RANK = 30000  # a word at least this common in English is a word, not a slip
 
 
 def _one_slip(a: str, b: str) -> bool:
@@ -259,7 +259,7 @@ def with_value_words_spelled(question: str) -> str:
     """``question`` with slips of the words that name a kind of value read as those words."""
     def spelled(m: re.Match) -> str:
         word = m.group(0).lower()
-        if english_rank(word) <= _RARE_RANK or any(word.startswith(v) for v in _VALUE_WORDS):
+        if english_rank(word) <= COMMON_ENGLISH_RANK or any(word.startswith(v) for v in _VALUE_WORDS):
             return m.group(0)  # a word, or one of them inflected ("torqued", "clearances")
         return next((v for v in _VALUE_WORDS if word[0] == v[0] and _one_slip(word, v)), m.group(0))
 
