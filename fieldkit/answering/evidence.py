@@ -47,6 +47,7 @@ from fieldkit.answering.retrieve import named_documents
 from fieldkit.answering.slips import COMMON_ENGLISH_RANK, with_slips_mended
 from fieldkit.answering.value_asked import measured_term, unit_kinds_named, wanted_values, with_value_words_spelled
 from fieldkit.models.embedder import EMBEDDER_ID
+from fieldkit.text.captions import captions
 from fieldkit.text.language import detect_language
 from fieldkit.text.normalize import CJK_RE, content_words, identifiers, mostly_cjk, stem
 from fieldkit.text.quantities import UNIT_KINDS
@@ -134,8 +135,9 @@ def signals(library, question: str, passages) -> Signals:
     measure = measured_term(question) if wanted == ("count",) else None
     # A value in another manual than the one the question names ("the 58": not the UH-1's pump pressure)
     # is not its answer.
-    facts = tuple((round(share, 3), round(_gives(library, p, wanted, asks_for_figure(question), weights, aliases, named,
-                                                 measure), 3) if not named_docs or p.doc in named_docs else 0.0)
+    wants_figure = asks_for_figure(question)
+    facts = tuple((round(share, 3), round(_gives(library, p, wanted, wants_figure, weights, aliases, named, measure), 3)
+                   if not named_docs or p.doc in named_docs else 0.0)
                   if wanted else (round(share, 3), 1.0) for p, share in zip(close, shares))
     # A WARNING or CAUTION that holds the question's key terms answers it, or says what must not be
     # done ("can I stir the cyclic at low rpm?"): such a question is never refused.
@@ -302,9 +304,9 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
     counts in full when the question asks for one: its values are in the picture."""
     if wants_figure and passage.figures:
         return 1.0
-    # A figure's notes are about what its caption names ("Limited to a quantity of four (4)." under
-    # "FIGURE 7-2. NUT PLATE BONDING OR GROUNDING TO FLAT SURFACE"): the captions in the passage count too.
-    context = " ".join([passage.section.split(" > ")[-1], *_CAPTION_RE.findall(passage.text)])
+    # A figure's or table's notes are about what its caption names ("Limited to a quantity of four (4)."
+    # under "FIGURE 7-2. NUT PLATE BONDING OR GROUNDING TO FLAT SURFACE"): the passage's captions count too.
+    context = " ".join([passage.section.split(" > ")[-1], *captions(passage.text)])
     texts = [passage.text, library.following_text(passage.chunk_id), *(c.text for c in passage.callouts)]
     best = 0.0
     for s in Sources(texts).statements:
@@ -316,9 +318,6 @@ def _gives(library, passage, wanted: tuple[str, ...], wants_figure: bool, weight
         if measure is None or holds(measure):
             best = max(best, _held_share(weights, holds))
     return best
-
-
-_CAPTION_RE = re.compile(r"^(?:FIGURE|Figure|Fig\.)\s+[A-Z]?\d+(?:[-.]\d+)*[A-Z]?\b[.:]?\s*(.*)$", re.MULTILINE)
 
 
 def _designates(text: str, named: set[str]) -> bool:

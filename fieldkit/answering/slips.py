@@ -54,14 +54,20 @@ def _is_subsequence(short: str, long: str) -> bool:
 
 def _vowel_slip(a: str, b: str) -> bool:
     """One vowel changed, added or dropped, or two neighbouring letters swapped ("sealent" ~ "sealant")."""
-    if len(a) < 5 or abs(len(a) - len(b)) > 1:
+    return len(a) >= 5 and one_slip(a, b, _VOWELS)
+
+
+def one_slip(a: str, b: str, letters: frozenset[str] | None = None) -> bool:
+    """``a`` is ``b`` with one letter changed, added or dropped (one of ``letters``, when given), or two
+    neighbouring letters swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return (len(diff) == 1 and a[diff[0]] in _VOWELS and b[diff[0]] in _VOWELS) or (
+        return (len(diff) == 1 and (letters is None or a[diff[0]] in letters and b[diff[0]] in letters)) or (
             len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
     long, short = (a, b) if len(a) > len(b) else (b, a)
-    return any(long[i] in _VOWELS and long[:i] + long[i + 1:] == short for i in range(len(long)))
+    return any((letters is None or long[i] in letters) and long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 @lru_cache(maxsize=64)

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from fieldkit.answering.question import defined_term, english_rank, key_terms
-from fieldkit.answering.slips import COMMON_ENGLISH_RANK
+from fieldkit.answering.slips import COMMON_ENGLISH_RANK, one_slip
 
 
 # The kind of value a question asks for, read from the words it asks with: "torque for the drain
@@ -243,25 +243,13 @@ _VALUE_WORDS = ("torque", "pressure", "temperature", "voltage", "resistance", "f
 _LONG_WORD_RE = re.compile(r"[A-Za-z]{5,}")
 
 
-def _one_slip(a: str, b: str) -> bool:
-    """``a`` is ``b`` with one letter dropped, added, changed, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    long, short = (a, b) if len(a) > len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
-
-
 def with_value_words_spelled(question: str) -> str:
     """``question`` with slips of the words that name a kind of value read as those words."""
     def spelled(m: re.Match) -> str:
         word = m.group(0).lower()
         if english_rank(word) <= COMMON_ENGLISH_RANK or any(word.startswith(v) for v in _VALUE_WORDS):
             return m.group(0)  # a word, or one of them inflected ("torqued", "clearances")
-        return next((v for v in _VALUE_WORDS if word[0] == v[0] and _one_slip(word, v)), m.group(0))
+        return next((v for v in _VALUE_WORDS if word[0] == v[0] and one_slip(word, v)), m.group(0))
 
     return _LONG_WORD_RE.sub(spelled, question)
 

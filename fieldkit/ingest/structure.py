@@ -11,8 +11,8 @@ import re
 
 from fieldkit.library.records import Block
 from fieldkit.text.callouts import CALLOUT_RE, callout_kind
+from fieldkit.text.captions import CAPTION_RE
 
-CAPTION_RE = re.compile(r"^(FIGURE|Figure|Fig\.|TABLE|Table)\s+([A-Z]?\d+(?:[-.]\d+)*[A-Z]?)\b[.:]?\s*(.*)$")
 CHAPTER_RE = re.compile(r"^(CHAPTER|Chapter|SECTION|Section|APPENDIX|Appendix|PART|Part)\s*([0-9IVXLC]+[A-Z]?)\b\.?\s*(.*)$")
 # ATA iSpec 2200 chapter-section-subject ("32-41-00") and task numbers ("TASK 32-41-00-400-801")
 ATA_HEADING_RE = re.compile(r"^(TASK\s+|SUBTASK\s+)?\d{2}-\d{2}-\d{2}(-\d{3}-\d{3}(-[A-Z0-9]+)?)?\b\s*\S")
